@@ -1,0 +1,92 @@
+//! Earshot's web app: sign-in, the calls list, the call page (player + transcript that follow
+//! each other), transcript search, and the JSON API under `/api/v1`.
+//!
+//! Pages are rendered on the server (askama) in Traditional Chinese or English, with one
+//! small script for the player. Every route has a rule in [`routes::ROUTES`], enforced by
+//! the [`guard`] middleware together with CSRF checks and security headers; every playback,
+//! download, call view and search is written to the store's audit log.
+
+mod api;
+mod audio;
+mod auth;
+mod calls;
+mod error;
+mod extract;
+mod guard;
+pub mod i18n;
+pub mod openapi;
+mod pages;
+pub mod range;
+pub mod routes;
+mod search;
+mod throttle;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::response::IntoResponse;
+use earshot_indexer::search::SearchIndex;
+use earshot_store::{Config, Store};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::error::AppError;
+use crate::throttle::{LoginThrottle, OncePerWindow};
+
+/// Failed logins per user name before it is locked out for [`LOGIN_WINDOW_MS`].
+const LOGIN_MAX_FAILURES: u32 = 5;
+const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// One `recording.play` audit row per user and call within this window.
+const PLAY_AUDIT_WINDOW_MS: i64 = 2 * 60 * 1000;
+
+/// What the web app needs: the store, the search index and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub search: Arc<SearchIndex>,
+    pub config: Arc<Config>,
+}
+
+/// The state handlers see: [`AppState`] plus the app's own in-memory bookkeeping.
+#[derive(Clone)]
+pub(crate) struct App {
+    pub store: Store,
+    pub search: Arc<SearchIndex>,
+    pub config: Arc<Config>,
+    pub throttle: Arc<LoginThrottle>,
+    pub plays: Arc<OncePerWindow<(i64, i64)>>,
+}
+
+/// The whole app as an axum router.
+pub fn router(state: AppState) -> axum::Router {
+    let app = App {
+        store: state.store,
+        search: state.search,
+        config: state.config,
+        throttle: Arc::new(LoginThrottle::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS)),
+        plays: Arc::new(OncePerWindow::new(PLAY_AUDIT_WINDOW_MS)),
+    };
+    routes::build()
+        .fallback(|| async { AppError::NotFound })
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal("a request handler panicked".into()).into_response()
+        }))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            guard::guard,
+        ))
+        .with_state(app)
+}
+
+/// Serve the app on `listener` until `shutdown` completes, then finish open requests.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "web app listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| anyhow::anyhow!("web server on {addr} failed: {e}"))
+}
