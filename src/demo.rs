@@ -112,7 +112,10 @@ pub fn synthesize(call: &DemoCall, work: &Path) -> anyhow::Result<Vec<u8>> {
         left.extend(std::iter::repeat_n(0.0, gap));
         right.extend(std::iter::repeat_n(0.0, gap));
     }
-    Ok(encode_wav(&Audio::stereo(RATE, left, right), Encoding::MuLaw))
+    Ok(encode_wav(
+        &Audio::stereo(RATE, left, right),
+        Encoding::MuLaw,
+    ))
 }
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
@@ -120,7 +123,11 @@ fn run(cmd: &mut Command) -> anyhow::Result<()> {
         .output()
         .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
     if !out.status.success() {
-        bail!("{:?} failed: {}", cmd.get_program(), String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "{:?} failed: {}",
+            cmd.get_program(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(())
 }
@@ -133,7 +140,11 @@ pub async fn import_demo_calls(store: &Store, config: &Config) -> anyhow::Result
     for (i, call) in CALLS.iter().enumerate() {
         let file = dir.join(format!("{}.wav", call.name));
         if !file.exists() {
-            eprintln!("demo: generating {} ({} lines)…", call.name, call.lines.len());
+            eprintln!(
+                "demo: generating {} ({} lines)…",
+                call.name,
+                call.lines.len()
+            );
             let work = dir.clone();
             let bytes = tokio::task::block_in_place(|| synthesize(call, &work))?;
             std::fs::write(&file, bytes)?;
@@ -148,13 +159,28 @@ pub async fn import_demo_calls(store: &Store, config: &Config) -> anyhow::Result
             max_attempts: config.indexer.max_attempts,
         };
         let started_at = now - (CALLS.len() - i) as i64 * 3_600_000;
-        match import_bytes(store, &file, bytes.into(), started_at, Some(format!("demo:{}", call.name)), &meta).await {
+        match import_bytes(
+            store,
+            &file,
+            bytes.into(),
+            started_at,
+            Some(format!("demo:{}", call.name)),
+            &meta,
+        )
+        .await
+        {
             Ok(done) => eprintln!("demo: imported {} as call {}", call.name, done.call_id),
-            Err(ImportError::Store { source: StoreError::Invalid(m), .. }) if m.contains("already stored") => {}
+            Err(ImportError::Store {
+                source: StoreError::Invalid(m),
+                ..
+            }) if m.contains("already stored") => {}
             Err(e) => return Err(e.into()),
         }
         for f in std::fs::read_dir(&dir)?.flatten() {
-            if f.file_name().to_string_lossy().starts_with(&format!("{}-", call.name)) {
+            if f.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{}-", call.name))
+            {
                 let _ = std::fs::remove_file(f.path());
             }
         }

@@ -10,8 +10,10 @@ fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EARSHOT_LOG")
-                .unwrap_or_else(|_| "earshot=info,earshot_indexer=info,earshot_web=info,earshot_recorder=info,warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("EARSHOT_LOG").unwrap_or_else(|_| {
+                "earshot=info,earshot_indexer=info,earshot_web=info,earshot_recorder=info,warn"
+                    .into()
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

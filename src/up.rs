@@ -18,21 +18,29 @@ pub async fn run(mut config: Config, args: UpArgs) -> anyhow::Result<ExitCode> {
         config.web.listen = listen.clone();
     }
     if let Some(sip) = &args.sip {
-        config.sip.listen = if sip == "off" { String::new() } else { sip.clone() };
+        config.sip.listen = if sip == "off" {
+            String::new()
+        } else {
+            sip.clone()
+        };
     }
     let config = Arc::new(config);
     let store = Store::open(&config)
         .await
         .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
-    let search = Arc::new(
-        SearchIndex::open(&config.index_dir())
-            .context("cannot open the search index (is another `earshot up` running on this data directory?)")?,
-    );
+    let search = Arc::new(SearchIndex::open(&config.index_dir()).context(
+        "cannot open the search index (is another `earshot up` running on this data directory?)",
+    )?);
 
     // Bind every port first, so a taken port is reported before anything starts.
     let web_listener = tokio::net::TcpListener::bind(&config.web.listen)
         .await
-        .with_context(|| format!("cannot listen on {} for the web app (use --listen)", config.web.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} for the web app (use --listen)",
+                config.web.listen
+            )
+        })?;
     let web_addr = web_listener.local_addr()?;
     let sip_socket = if config.sip.listen.is_empty() {
         None
@@ -40,7 +48,12 @@ pub async fn run(mut config: Config, args: UpArgs) -> anyhow::Result<ExitCode> {
         Some(
             earshot_recorder::listener::bind(&config.sip.listen)
                 .await
-                .with_context(|| format!("cannot listen on {} for SIP (use --sip ADDR or --sip off)", config.sip.listen))?,
+                .with_context(|| {
+                    format!(
+                        "cannot listen on {} for SIP (use --sip ADDR or --sip off)",
+                        config.sip.listen
+                    )
+                })?,
         )
     };
 
@@ -101,9 +114,13 @@ pub async fn run(mut config: Config, args: UpArgs) -> anyhow::Result<ExitCode> {
                     .chain(config2.indexer.english_model.clone())
                     .collect();
                 for name in wanted {
-                    let Ok(name) = name.parse::<ModelName>() else { continue };
+                    let Ok(name) = name.parse::<ModelName>() else {
+                        continue;
+                    };
                     let cfg = config2.clone();
-                    let result = tokio::task::spawn_blocking(move || crate::cli::fetch_model(&cfg, name)).await;
+                    let result =
+                        tokio::task::spawn_blocking(move || crate::cli::fetch_model(&cfg, name))
+                            .await;
                     match result {
                         Ok(Ok(_)) => {}
                         Ok(Err(e)) => eprintln!("indexer: could not fetch the {name} model: {e:#}"),
@@ -122,7 +139,10 @@ pub async fn run(mut config: Config, args: UpArgs) -> anyhow::Result<ExitCode> {
                 );
                 workers.spawn(worker.run(stop_rx2.clone()));
             }
-            eprintln!("indexer: {} transcription worker(s) running", config2.indexer.workers.max(1));
+            eprintln!(
+                "indexer: {} transcription worker(s) running",
+                config2.indexer.workers.max(1)
+            );
             while workers.join_next().await.is_some() {}
         });
     }
@@ -158,9 +178,16 @@ async fn ensure_admin(store: &Store) -> anyhow::Result<Option<(String, String)>>
         return Ok(None);
     }
     let password = random_secret()[..20].to_string();
-    store.create_user("admin", "Administrator", &password, Role::Admin).await?;
     store
-        .audit("system", earshot_store::audit::action::USER_CREATE, "user:admin", serde_json::json!({ "role": "admin", "first_start": true }))
+        .create_user("admin", "Administrator", &password, Role::Admin)
+        .await?;
+    store
+        .audit(
+            "system",
+            earshot_store::audit::action::USER_CREATE,
+            "user:admin",
+            serde_json::json!({ "role": "admin", "first_start": true }),
+        )
         .await?;
     Ok(Some(("admin".into(), password)))
 }
@@ -175,7 +202,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

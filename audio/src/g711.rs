@@ -190,7 +190,11 @@ mod tests {
             assert_eq!(back, expected, "μ-law code {code:#04x} -> {linear}");
 
             let linear = alaw_to_linear(code);
-            assert_eq!(linear_to_alaw(linear), code, "A-law code {code:#04x} -> {linear}");
+            assert_eq!(
+                linear_to_alaw(linear),
+                code,
+                "A-law code {code:#04x} -> {linear}"
+            );
         }
     }
 
@@ -211,8 +215,14 @@ mod tests {
             let xu = i32::from(x).clamp(-32124, 32124);
             let xa = i32::from(x).clamp(-32256, 32256);
             let (eu, ea) = ((i32::from(u) - xu).abs(), (i32::from(a) - xa).abs());
-            assert!(eu <= 516 && eu <= xu.abs() / 30 + 8, "μ-law error {eu} at {x}");
-            assert!(ea <= 520 && ea <= xa.abs() / 30 + 16, "A-law error {ea} at {x}");
+            assert!(
+                eu <= 516 && eu <= xu.abs() / 30 + 8,
+                "μ-law error {eu} at {x}"
+            );
+            assert!(
+                ea <= 520 && ea <= xa.abs() / 30 + 16,
+                "A-law error {ea} at {x}"
+            );
         }
     }
 

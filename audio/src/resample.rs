@@ -265,7 +265,11 @@ mod tests {
 
     #[test]
     fn audio_resamples_every_channel() {
-        let audio = Audio::stereo(8000, tone(500.0, 8000, 1.0, 0.5), tone(1500.0, 8000, 1.0, 0.5));
+        let audio = Audio::stereo(
+            8000,
+            tone(500.0, 8000, 1.0, 0.5),
+            tone(1500.0, 8000, 1.0, 0.5),
+        );
         let out = audio.resampled(16_000);
         assert_eq!(out.sample_rate, 16_000);
         assert_eq!(out.channels.len(), 2);

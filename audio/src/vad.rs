@@ -320,8 +320,16 @@ mod tests {
     fn assert_span(span: Span, t0: f32, t1: f32, p: &VadParams) {
         let start = (t0 * 1000.0) as i64 - i64::from(p.pad_ms);
         let end = (t1 * 1000.0) as i64 + i64::from(p.hangover_ms + p.pad_ms);
-        assert!((ms(span.start) - start).abs() <= 20, "start {} ms, expected {start}", ms(span.start));
-        assert!((ms(span.end) - end).abs() <= 20, "end {} ms, expected {end}", ms(span.end));
+        assert!(
+            (ms(span.start) - start).abs() <= 20,
+            "start {} ms, expected {start}",
+            ms(span.start)
+        );
+        assert!(
+            (ms(span.end) - end).abs() <= 20,
+            "end {} ms, expected {end}",
+            ms(span.end)
+        );
     }
 
     #[test]
@@ -359,7 +367,13 @@ mod tests {
         // 14 dB above a -42 dBFS floor.
         let p = VadParams::default();
         let mut x = noise(8.0, -42.0);
-        add_burst(&mut x, 3.0, 4.0, 300.0, 10f32.powf(-28.0 / 20.0) * 2f32.sqrt());
+        add_burst(
+            &mut x,
+            3.0,
+            4.0,
+            300.0,
+            10f32.powf(-28.0 / 20.0) * 2f32.sqrt(),
+        );
         let spans = voiced_spans(&x, RATE, &p);
         assert_eq!(spans.len(), 1, "{spans:?}");
         assert_span(spans[0], 3.0, 4.0, &p);

@@ -212,7 +212,11 @@ impl Worker {
         match result {
             Ok(()) => {
                 self.store.complete_job(job.id).await?;
-                tracing::info!(job_id = job.id, elapsed_ms = started.elapsed().as_millis() as u64, "job done");
+                tracing::info!(
+                    job_id = job.id,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "job done"
+                );
             }
             Err(failure) => {
                 let outcome = self
@@ -247,13 +251,17 @@ impl Worker {
             .into_iter()
             .next()
             .ok_or_else(|| Failure::permanent(format!("call {call_id} has no recording")))?;
-        let bytes = self.store.get_object(&recording.object_key).await.map_err(|e| match e {
-            StoreError::NotFound { .. } => Failure::permanent(format!(
-                "the recording {} of call {call_id} is missing from the object store",
-                recording.object_key
-            )),
-            e => Failure::transient(e.to_string()),
-        })?;
+        let bytes = self
+            .store
+            .get_object(&recording.object_key)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound { .. } => Failure::permanent(format!(
+                    "the recording {} of call {call_id} is missing from the object store",
+                    recording.object_key
+                )),
+                e => Failure::transient(e.to_string()),
+            })?;
         let actual = hex::encode(Sha256::digest(&bytes));
         if actual != recording.sha256 {
             return Err(Failure::permanent(format!(
@@ -279,10 +287,13 @@ impl Worker {
         };
         let started = Instant::now();
         let transcript = tokio::task::spawn_blocking(move || {
-            let (_, audio) = earshot_audio::decode_wav(&bytes)
-                .map_err(|e| Failure::permanent(format!("the stored recording cannot be decoded: {e}")))?;
+            let (_, audio) = earshot_audio::decode_wav(&bytes).map_err(|e| {
+                Failure::permanent(format!("the stored recording cannot be decoded: {e}"))
+            })?;
             let transcriber = models.for_language(&language).map_err(model_failure)?;
-            transcriber.transcribe_audio(&audio, &opts).map_err(model_failure)
+            transcriber
+                .transcribe_audio(&audio, &opts)
+                .map_err(model_failure)
         })
         .await
         .map_err(|e| Failure::transient(format!("transcription panicked: {e}")))??;
@@ -320,8 +331,13 @@ impl Worker {
             created_at: now_ms(),
         };
         self.store.save_transcript(&info, &segments).await?;
-        index_segments(&self.search, &call, transcript.language.as_deref(), &segments)
-            .map_err(|e| Failure::transient(e.to_string()))?;
+        index_segments(
+            &self.search,
+            &call,
+            transcript.language.as_deref(),
+            &segments,
+        )
+        .map_err(|e| Failure::transient(e.to_string()))?;
         tracing::info!(
             call_id,
             segments = segments.len(),
@@ -346,7 +362,9 @@ impl Worker {
             .collect();
         if self.config.redact {
             for channel in [0i64, 1] {
-                let idx: Vec<usize> = (0..out.len()).filter(|&i| out[i].channel == channel).collect();
+                let idx: Vec<usize> = (0..out.len())
+                    .filter(|&i| out[i].channel == channel)
+                    .collect();
                 let texts: Vec<&str> = idx.iter().map(|&i| out[i].text.as_str()).collect();
                 let redacted = redact_adjacent(&texts);
                 for (&i, r) in idx.iter().zip(redacted) {
@@ -377,7 +395,9 @@ fn index_segments(
         call_id: call.id,
         agent: call.agent.clone(),
         queue: call.queue.clone(),
-        language: language.map(str::to_string).or_else(|| call.language.clone()),
+        language: language
+            .map(str::to_string)
+            .or_else(|| call.language.clone()),
         started_at_ms: call.started_at,
     };
     let segs: Vec<SegmentDoc> = segments

@@ -230,14 +230,42 @@ fn concurrent_searches_never_see_half_a_reindex() {
 fn a_read_only_index_searches_beside_the_writer_and_refuses_writes() {
     use earshot_indexer::search::{CallDoc, SearchError, SearchIndex, SearchOptions, SegmentDoc};
     let dir = tempfile::tempdir().unwrap();
-    assert!(matches!(SearchIndex::open_read_only(dir.path()), Err(SearchError::NoIndex { .. })));
+    assert!(matches!(
+        SearchIndex::open_read_only(dir.path()),
+        Err(SearchError::NoIndex { .. })
+    ));
     let writer = SearchIndex::open(dir.path()).unwrap();
-    let call = CallDoc { call_id: 1, agent: None, queue: None, language: None, started_at_ms: 0 };
-    let seg = SegmentDoc { channel: 0, start_ms: 0, end_ms: 1000, text: "我的信用卡不見了".into() };
-    writer.index_call(&call, std::slice::from_ref(&seg)).unwrap();
+    let call = CallDoc {
+        call_id: 1,
+        agent: None,
+        queue: None,
+        language: None,
+        started_at_ms: 0,
+    };
+    let seg = SegmentDoc {
+        channel: 0,
+        start_ms: 0,
+        end_ms: 1000,
+        text: "我的信用卡不見了".into(),
+    };
+    writer
+        .index_call(&call, std::slice::from_ref(&seg))
+        .unwrap();
     // The writer holds the lock; a second writer is refused, a reader is not.
-    assert!(matches!(SearchIndex::open(dir.path()), Err(SearchError::Locked { .. })));
+    assert!(matches!(
+        SearchIndex::open(dir.path()),
+        Err(SearchError::Locked { .. })
+    ));
     let reader = SearchIndex::open_read_only(dir.path()).unwrap();
-    assert_eq!(reader.search("信用卡", &SearchOptions::default()).unwrap().total, 1);
-    assert!(matches!(reader.index_call(&call, &[seg]), Err(SearchError::ReadOnly)));
+    assert_eq!(
+        reader
+            .search("信用卡", &SearchOptions::default())
+            .unwrap()
+            .total,
+        1
+    );
+    assert!(matches!(
+        reader.index_call(&call, &[seg]),
+        Err(SearchError::ReadOnly)
+    ));
 }

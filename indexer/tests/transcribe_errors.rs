@@ -19,7 +19,10 @@ fn a_missing_model_says_how_to_fetch_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ggml-tiny.en.bin");
     let err = load_err(&path);
-    assert!(matches!(err, TranscribeError::ModelMissing { .. }), "{err:?}");
+    assert!(
+        matches!(err, TranscribeError::ModelMissing { .. }),
+        "{err:?}"
+    );
     let message = err.to_string();
     assert!(message.contains(&path.display().to_string()), "{message}");
     assert!(message.contains("earshot model fetch tiny.en"), "{message}");
@@ -40,7 +43,10 @@ fn a_corrupt_model_is_refused_before_whisper_cpp_sees_it() {
 
     for path in [&junk, &truncated] {
         let err = load_err(path);
-        assert!(matches!(err, TranscribeError::ModelUnusable { .. }), "{err:?}");
+        assert!(
+            matches!(err, TranscribeError::ModelUnusable { .. }),
+            "{err:?}"
+        );
         let message = err.to_string();
         assert!(message.contains(&path.display().to_string()), "{message}");
         assert!(message.contains("earshot model fetch tiny.en"), "{message}");
@@ -64,8 +70,13 @@ fn an_english_model_refuses_mandarin_clearly() {
     let message = err.to_string();
     assert!(message.contains("English-only"), "{message}");
     assert!(message.contains("earshot model fetch base"), "{message}");
-    let err = model.transcribe_channel(&audio.channels[0], 0, &opts).unwrap_err();
-    assert!(matches!(err, TranscribeError::LanguageNotInModel { .. }), "{err:?}");
+    let err = model
+        .transcribe_channel(&audio.channels[0], 0, &opts)
+        .unwrap_err();
+    assert!(
+        matches!(err, TranscribeError::LanguageNotInModel { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -74,7 +85,12 @@ fn unknown_languages_are_refused() {
         language: Language::Code("tlh".into()),
         ..TranscribeOptions::default()
     };
-    let err = tiny_en().transcribe_channel(&[0.0; 16_000], 0, &opts).unwrap_err();
-    assert!(matches!(&err, TranscribeError::UnknownLanguage { given } if given == "tlh"), "{err:?}");
+    let err = tiny_en()
+        .transcribe_channel(&[0.0; 16_000], 0, &opts)
+        .unwrap_err();
+    assert!(
+        matches!(&err, TranscribeError::UnknownLanguage { given } if given == "tlh"),
+        "{err:?}"
+    );
     assert!("klingon".parse::<Language>().is_err());
 }

@@ -27,7 +27,10 @@ fn mandarin_on_base_gives_chinese_text() {
     // Agent on channel 1 from 2 s; the caller's channel is line noise only.
     // The `cmn` voice reads the characters' pinyin with English letter sounds; the
     // `cmn-latn-pinyin` voice speaks them as Mandarin syllables with tones.
-    let voice = speak("cmn-latn-pinyin", "您好，歡迎致電客服中心。請問有什麼可以幫您？");
+    let voice = speak(
+        "cmn-latn-pinyin",
+        "您好，歡迎致電客服中心。請問有什麼可以幫您？",
+    );
     let frames = voice.len() + 4 * PHONE_RATE as usize;
     let caller = line_noise(frames, 5);
     let mut agent = line_noise(frames, 6);
@@ -46,7 +49,12 @@ fn mandarin_on_base_gives_chinese_text() {
     let report: String = t
         .segments
         .iter()
-        .map(|s| format!("  ch{} {}-{} ms {}\n", s.channel, s.start_ms, s.end_ms, s.text))
+        .map(|s| {
+            format!(
+                "  ch{} {}-{} ms {}\n",
+                s.channel, s.start_ms, s.end_ms, s.text
+            )
+        })
         .collect();
     assert_eq!(t.language.as_deref(), Some("zh"));
     assert_eq!(t.model, "base");

@@ -75,17 +75,31 @@ fn format_name(enc: Encoding) -> String {
 }
 
 /// Import one WAV file as a call.
-pub async fn import_file(store: &Store, path: &Path, meta: &ImportMeta) -> Result<Imported, ImportError> {
-    let bytes = tokio::fs::read(path).await.map_err(|source| ImportError::Read {
-        path: path.into(),
-        source,
-    })?;
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    meta: &ImportMeta,
+) -> Result<Imported, ImportError> {
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|source| ImportError::Read {
+            path: path.into(),
+            source,
+        })?;
     let started_at = match meta.started_at {
         Some(t) => t,
         None => file_mtime_ms(path).await.unwrap_or_else(now_ms),
     };
     let external_id = format!("import:{}", path.display());
-    import_bytes(store, path, Bytes::from(bytes), started_at, Some(external_id), meta).await
+    import_bytes(
+        store,
+        path,
+        Bytes::from(bytes),
+        started_at,
+        Some(external_id),
+        meta,
+    )
+    .await
 }
 
 /// Import WAV bytes as a call; `origin` names the file in errors.
@@ -113,7 +127,10 @@ pub async fn import_bytes(
             ),
         });
     }
-    if !matches!(info.encoding, Encoding::PCM16 | Encoding::MuLaw | Encoding::ALaw) {
+    if !matches!(
+        info.encoding,
+        Encoding::PCM16 | Encoding::MuLaw | Encoding::ALaw
+    ) {
         return Err(ImportError::Unsupported {
             path,
             reason: format!(
@@ -133,7 +150,10 @@ pub async fn import_bytes(
         path: origin.to_path_buf(),
         source,
     };
-    store.put_object(&object_key, bytes).await.map_err(store_err)?;
+    store
+        .put_object(&object_key, bytes)
+        .await
+        .map_err(store_err)?;
 
     let call = NewCall {
         external_id,
@@ -186,7 +206,10 @@ async fn file_mtime_ms(path: &Path) -> Option<i64> {
 }
 
 /// Check stored recordings against the SHA-256 taken when they were finalized.
-pub async fn verify_recording(store: &Store, recording: &earshot_store::calls::Recording) -> Result<(), String> {
+pub async fn verify_recording(
+    store: &Store,
+    recording: &earshot_store::calls::Recording,
+) -> Result<(), String> {
     let bytes = store
         .get_object(&recording.object_key)
         .await

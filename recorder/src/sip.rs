@@ -68,14 +68,20 @@ pub fn parse(datagram: &[u8]) -> Result<Request<'_>, ParseError> {
     else {
         return Err(ParseError::BadRequestLine(first.chars().take(80).collect()));
     };
-    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b));
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
+    };
     if version != "SIP/2.0" || !token(method) || !uri.contains(':') {
         return Err(ParseError::BadRequestLine(first.chars().take(80).collect()));
     }
     let mut dialog_headers = Vec::new();
     let mut has_to_tag = false;
     for line in lines {
-        let Some((name, value)) = line.split_once(':') else { continue };
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
         if let Some(name) = canonical(name.trim()) {
             let value = value.trim();
             if name == "To" && value.to_ascii_lowercase().contains(";tag=") {
@@ -186,14 +192,20 @@ mod tests {
     #[test]
     fn invite_is_refused_honestly_and_ack_is_silent() {
         let mut door = FrontDoor::new("abc");
-        let invite = OPTIONS.replace("OPTIONS sip", "INVITE sip").replace("63104 OPTIONS", "1 INVITE");
+        let invite = OPTIONS
+            .replace("OPTIONS sip", "INVITE sip")
+            .replace("63104 OPTIONS", "1 INVITE");
         let out = String::from_utf8(door.handle(invite.as_bytes()).unwrap()).unwrap();
         assert!(out.starts_with("SIP/2.0 480 "), "{out}");
         assert!(out.contains("routing core"));
-        let ack = OPTIONS.replace("OPTIONS sip", "ACK sip").replace("63104 OPTIONS", "1 ACK");
+        let ack = OPTIONS
+            .replace("OPTIONS sip", "ACK sip")
+            .replace("63104 OPTIONS", "1 ACK");
         assert!(door.handle(ack.as_bytes()).is_none());
         let reg = OPTIONS.replace("OPTIONS sip", "REGISTER sip");
-        assert!(String::from_utf8(door.handle(reg.as_bytes()).unwrap()).unwrap().starts_with("SIP/2.0 501"));
+        assert!(String::from_utf8(door.handle(reg.as_bytes()).unwrap())
+            .unwrap()
+            .starts_with("SIP/2.0 501"));
     }
 
     #[test]
@@ -216,7 +228,9 @@ mod tests {
             b"hello world".to_vec(),
             b"SIP/2.0 200 OK\r\n\r\n".to_vec(),
             b"OPTIONS sip:x SIP/3.0\r\n\r\n".to_vec(),
-            OPTIONS.replace("Call-ID: a84b4c76e66710\r\n", "").into_bytes(),
+            OPTIONS
+                .replace("Call-ID: a84b4c76e66710\r\n", "")
+                .into_bytes(),
             vec![b'A'; MAX_MESSAGE + 1],
         ];
         for case in &cases {

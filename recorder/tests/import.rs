@@ -78,13 +78,20 @@ async fn every_supported_format_imports_with_its_hash() {
         verify_recording(&store, rec).await.unwrap();
     }
     assert_eq!(store.count_calls(&CallFilter::default()).await.unwrap(), 6);
-    assert_eq!(store.pending_job_count().await.unwrap(), 6, "one transcription job per call");
+    assert_eq!(
+        store.pending_job_count().await.unwrap(),
+        6,
+        "one transcription job per call"
+    );
 }
 
 async fn refused(store: &Store, path: &Path) -> String {
     let err = import_file(store, path, &meta()).await.unwrap_err();
     let text = err.to_string();
-    assert!(text.contains(&path.display().to_string()), "error does not name the file: {text}");
+    assert!(
+        text.contains(&path.display().to_string()),
+        "error does not name the file: {text}"
+    );
     assert!(!matches!(err, ImportError::Store { .. }), "{text}");
     text
 }
@@ -92,7 +99,10 @@ async fn refused(store: &Store, path: &Path) -> String {
 #[tokio::test]
 async fn broken_files_are_refused_and_leave_nothing() {
     let (dir, store) = fresh().await;
-    let good = encode_wav(&Audio::stereo(8000, tone(8000, 2.0, 300.0), tone(8000, 2.0, 500.0)), Encoding::PCM16);
+    let good = encode_wav(
+        &Audio::stereo(8000, tone(8000, 2.0, 300.0), tone(8000, 2.0, 500.0)),
+        Encoding::PCM16,
+    );
 
     let truncated = dir.path().join("truncated.wav");
     std::fs::write(&truncated, &good[..good.len() / 2]).unwrap();
@@ -107,14 +117,24 @@ async fn broken_files_are_refused_and_leave_nothing() {
     let text = dir.path().join("notes.wav");
     std::fs::write(&text, "Call notes: customer asked about card fees.\n").unwrap();
     let msg = refused(&store, &text).await;
-    assert!(msg.contains("RIFF") || msg.to_lowercase().contains("not a wav"), "{msg}");
+    assert!(
+        msg.contains("RIFF") || msg.to_lowercase().contains("not a wav"),
+        "{msg}"
+    );
 
     let mp3 = dir.path().join("song.wav");
     std::fs::write(&mp3, b"ID3\x03\x00\x00\x00\x00\x00\x00rest of an mp3").unwrap();
     refused(&store, &mp3).await;
 
     let odd_rate = dir.path().join("odd.wav");
-    std::fs::write(&odd_rate, encode_wav(&Audio::mono(22_050, tone(22_050, 1.0, 440.0)), Encoding::PCM16)).unwrap();
+    std::fs::write(
+        &odd_rate,
+        encode_wav(
+            &Audio::mono(22_050, tone(22_050, 1.0, 440.0)),
+            Encoding::PCM16,
+        ),
+    )
+    .unwrap();
     let msg = refused(&store, &odd_rate).await;
     assert!(msg.contains("22050"), "{msg}");
 
@@ -123,19 +143,31 @@ async fn broken_files_are_refused_and_leave_nothing() {
 
     assert_eq!(store.count_calls(&CallFilter::default()).await.unwrap(), 0);
     assert_eq!(store.pending_job_count().await.unwrap(), 0);
-    assert_eq!(count_objects(&store).await, 0, "a refused file left an object behind");
+    assert_eq!(
+        count_objects(&store).await,
+        0,
+        "a refused file left an object behind"
+    );
 }
 
 #[tokio::test]
 async fn a_failed_database_write_removes_the_uploaded_object() {
     let (dir, store) = fresh().await;
     let path = dir.path().join("a.wav");
-    std::fs::write(&path, encode_wav(&Audio::mono(8000, tone(8000, 1.0, 440.0)), Encoding::PCM16)).unwrap();
+    std::fs::write(
+        &path,
+        encode_wav(&Audio::mono(8000, tone(8000, 1.0, 440.0)), Encoding::PCM16),
+    )
+    .unwrap();
     import_file(&store, &path, &meta()).await.unwrap();
     // The same file again has the same external id: the transaction fails after the upload.
     let err = import_file(&store, &path, &meta()).await.unwrap_err();
     assert!(matches!(err, ImportError::Store { .. }), "{err}");
     assert!(err.to_string().contains("already stored"), "{err}");
-    assert_eq!(count_objects(&store).await, 1, "the second upload was not cleaned up");
+    assert_eq!(
+        count_objects(&store).await,
+        1,
+        "the second upload was not cleaned up"
+    );
     assert_eq!(store.count_calls(&CallFilter::default()).await.unwrap(), 1);
 }

@@ -266,8 +266,10 @@ mod tests {
 
     #[test]
     fn defaults_point_into_the_data_dir() {
-        let mut c = Config::default();
-        c.data_dir = "/srv/earshot".into();
+        let c = Config {
+            data_dir: "/srv/earshot".into(),
+            ..Config::default()
+        };
         assert_eq!(
             c.database_url(),
             "sqlite:///srv/earshot/earshot.db?mode=rwc"

@@ -127,7 +127,10 @@ fn locate(bytes: &[u8]) -> Result<(WavInfo, Format, &[u8]), WavError> {
 }
 
 fn starts_with_chunk_id(bytes: &[u8]) -> bool {
-    bytes.len() >= 8 && bytes[..4].iter().all(|b| b.is_ascii_graphic() || *b == b' ')
+    bytes.len() >= 8
+        && bytes[..4]
+            .iter()
+            .all(|b| b.is_ascii_graphic() || *b == b' ')
 }
 
 /// The function turning one stored sample into a float in `-1.0..=1.0`.

@@ -31,7 +31,8 @@ pub(crate) fn parse(body: &[u8]) -> Result<Format, WavError> {
         )));
     }
     let u16_at = |at: usize| u16::from_le_bytes([body[at], body[at + 1]]);
-    let u32_at = |at: usize| u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
+    let u32_at =
+        |at: usize| u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
 
     let mut format_tag = u16_at(0);
     let channels = u16_at(2);

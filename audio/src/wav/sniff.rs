@@ -30,7 +30,9 @@ pub(crate) fn describe(bytes: &[u8]) -> String {
         Some("looks like a ZIP archive")
     } else if starts(b"%PDF") {
         Some("looks like a PDF document")
-    } else if starts(b"\xD4\xC3\xB2\xA1") || starts(b"\xA1\xB2\xC3\xD4") || starts(b"\x0A\x0D\x0D\x0A")
+    } else if starts(b"\xD4\xC3\xB2\xA1")
+        || starts(b"\xA1\xB2\xC3\xD4")
+        || starts(b"\x0A\x0D\x0D\x0A")
     {
         Some("looks like a packet capture (pcap/pcapng); import it as a capture instead")
     } else {
@@ -57,7 +59,10 @@ pub(crate) fn describe(bytes: &[u8]) -> String {
         return format!("looks like text (starts with {text:?})");
     }
     let hex: Vec<String> = head.iter().map(|b| format!("{b:02x}")).collect();
-    format!("starts with bytes {} instead of 'RIFF....WAVE'", hex.join(" "))
+    format!(
+        "starts with bytes {} instead of 'RIFF....WAVE'",
+        hex.join(" ")
+    )
 }
 
 /// `head` as text, when it is printable UTF-8 (allowing a multi-byte

@@ -4,7 +4,9 @@ use std::path::Path;
 
 use earshot_audio::{vad, Audio, VadParams};
 use tracing::{debug, info};
-use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
 
 use super::text::clean_segment_text;
 use super::windows::{pack_windows, PackParams, Window, WHISPER_RATE};
@@ -101,7 +103,11 @@ impl Transcriber {
 
     /// Transcribes a recording at any sample rate, each channel separately (each channel is a
     /// speaker: 0 caller, 1 agent), and merges the segments by start time. Blocks.
-    pub fn transcribe_audio(&self, audio: &Audio, opts: &TranscribeOptions) -> Result<Transcript, TranscribeError> {
+    pub fn transcribe_audio(
+        &self,
+        audio: &Audio,
+        opts: &TranscribeOptions,
+    ) -> Result<Transcript, TranscribeError> {
         if audio.channels.len() > usize::from(u8::MAX) {
             return Err(TranscribeError::TooManyChannels(audio.channels.len()));
         }
@@ -125,7 +131,9 @@ impl Transcriber {
 
         Ok(Transcript {
             segments,
-            language: language.or_else(|| most_heard(&detected)).map(str::to_owned),
+            language: language
+                .or_else(|| most_heard(&detected))
+                .map(str::to_owned),
             audio_ms: audio.duration_ms(),
             model: self.model.clone(),
         })
@@ -158,7 +166,8 @@ impl Transcriber {
         debug!(
             channel,
             windows = windows.len(),
-            speech_s = windows.iter().map(Window::speech_len).sum::<usize>() as f64 / f64::from(WHISPER_RATE),
+            speech_s = windows.iter().map(Window::speech_len).sum::<usize>() as f64
+                / f64::from(WHISPER_RATE),
             channel_s = samples.len() as f64 / f64::from(WHISPER_RATE),
             "transcribing"
         );
@@ -167,7 +176,9 @@ impl Transcriber {
         let mut state = self.ctx.create_state().map_err(whisper_err)?;
         for window in &windows {
             let params = full_params(opts, language, &prompt);
-            state.full(params, &window.samples(samples)).map_err(whisper_err)?;
+            state
+                .full(params, &window.samples(samples))
+                .map_err(whisper_err)?;
             collect_segments(&state, window, channel, &mut result.segments);
             if language.is_none() {
                 if let Some(code) = whisper_rs::get_lang_str(state.full_lang_id_from_state()) {
@@ -182,10 +193,12 @@ impl Transcriber {
     /// cannot do. An English-only model is always told English: it cannot detect languages.
     fn language(&self, opts: &TranscribeOptions) -> Result<Option<&'static str>, TranscribeError> {
         match opts.language.resolve()? {
-            Some(code) if code != "en" && !self.multilingual => Err(TranscribeError::LanguageNotInModel {
-                model: self.model.clone(),
-                language: code.to_owned(),
-            }),
+            Some(code) if code != "en" && !self.multilingual => {
+                Err(TranscribeError::LanguageNotInModel {
+                    model: self.model.clone(),
+                    language: code.to_owned(),
+                })
+            }
             None if !self.multilingual => Ok(Some("en")),
             language => Ok(language),
         }
@@ -215,7 +228,11 @@ impl Transcriber {
 }
 
 /// whisper.cpp's settings for one window.
-fn full_params<'a, 'b>(opts: &TranscribeOptions, language: Option<&'a str>, prompt: &'b [i32]) -> FullParams<'a, 'b> {
+fn full_params<'a, 'b>(
+    opts: &TranscribeOptions,
+    language: Option<&'a str>,
+    prompt: &'b [i32],
+) -> FullParams<'a, 'b> {
     let strategy = match opts.decoding {
         Decoding::Greedy => SamplingStrategy::Greedy { best_of: 5 },
         Decoding::BeamSearch { beam_size } => SamplingStrategy::BeamSearch {
@@ -249,11 +266,16 @@ fn full_params<'a, 'b>(opts: &TranscribeOptions, language: Option<&'a str>, prom
 /// Appends a window's segments, in call time, without non-speech annotations.
 fn collect_segments(state: &WhisperState, window: &Window, channel: u8, out: &mut Vec<Segment>) {
     for segment in state.as_iter() {
-        let Some(text) = segment.to_str_lossy().ok().and_then(|t| clean_segment_text(&t)) else {
+        let Some(text) = segment
+            .to_str_lossy()
+            .ok()
+            .and_then(|t| clean_segment_text(&t))
+        else {
             continue;
         };
         // whisper.cpp timestamps are in centiseconds.
-        let (start_ms, end_ms) = window.to_call_range(segment.start_timestamp() * 10, segment.end_timestamp() * 10);
+        let (start_ms, end_ms) =
+            window.to_call_range(segment.start_timestamp() * 10, segment.end_timestamp() * 10);
         out.push(Segment {
             channel,
             start_ms,
@@ -272,13 +294,21 @@ fn most_heard(detected: &[(&'static str, usize)]) -> Option<&'static str> {
             None => totals.push((code, speech)),
         }
     }
-    totals.into_iter().max_by_key(|&(_, total)| total).map(|(code, _)| code)
+    totals
+        .into_iter()
+        .max_by_key(|&(_, total)| total)
+        .map(|(code, _)| code)
 }
 
 /// `ggml-tiny.en.bin` -> `tiny.en`, for models outside the catalog.
 fn display_name(path: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    stem.strip_prefix("ggml-").map(str::to_owned).unwrap_or(stem)
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    stem.strip_prefix("ggml-")
+        .map(str::to_owned)
+        .unwrap_or(stem)
 }
 
 #[cfg(test)]
@@ -311,8 +341,14 @@ mod tests {
             panic!("loaded a model that does not exist");
         };
         let message = err.to_string();
-        assert!(message.contains("/nonexistent/ggml-tiny.en.bin"), "{message}");
+        assert!(
+            message.contains("/nonexistent/ggml-tiny.en.bin"),
+            "{message}"
+        );
         assert!(message.contains("earshot model fetch tiny.en"), "{message}");
-        assert!(message.contains("`earshot model fetch base` (Mandarin"), "{message}");
+        assert!(
+            message.contains("`earshot model fetch base` (Mandarin"),
+            "{message}"
+        );
     }
 }

@@ -24,7 +24,9 @@ pub enum TranscribeError {
     },
 
     /// whisper.cpp refused a file that passed the structural check.
-    #[error("whisper.cpp could not load the model at {path} ({source}); delete it and {FETCH_HINT}")]
+    #[error(
+        "whisper.cpp could not load the model at {path} ({source}); delete it and {FETCH_HINT}"
+    )]
     ModelLoad {
         path: PathBuf,
         #[source]
@@ -32,7 +34,9 @@ pub enum TranscribeError {
     },
 
     /// A language name or code Whisper does not know.
-    #[error("`{given}` is not a language Whisper knows: use a code such as `en` or `zh`, or `auto`")]
+    #[error(
+        "`{given}` is not a language Whisper knows: use a code such as `en` or `zh`, or `auto`"
+    )]
     UnknownLanguage { given: String },
 
     /// An English-only model was asked for another language.

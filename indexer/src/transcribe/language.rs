@@ -33,9 +33,13 @@ impl Language {
     pub(crate) fn resolve(&self) -> Result<Option<&'static str>, TranscribeError> {
         match self {
             Language::Auto => Ok(None),
-            Language::Code(code) => canonical_code(code)
-                .map(Some)
-                .ok_or_else(|| TranscribeError::UnknownLanguage { given: code.clone() }),
+            Language::Code(code) => {
+                canonical_code(code)
+                    .map(Some)
+                    .ok_or_else(|| TranscribeError::UnknownLanguage {
+                        given: code.clone(),
+                    })
+            }
         }
     }
 }
@@ -69,7 +73,9 @@ impl FromStr for Language {
         };
         canonical_code(code)
             .map(|code| Language::Code(code.to_owned()))
-            .ok_or_else(|| TranscribeError::UnknownLanguage { given: s.to_owned() })
+            .ok_or_else(|| TranscribeError::UnknownLanguage {
+                given: s.to_owned(),
+            })
     }
 }
 
@@ -115,7 +121,10 @@ mod tests {
             assert!(err.to_string().contains("`en` or `zh`"), "{err}");
         }
         assert!(Language::Code("xx".into()).resolve().is_err());
-        assert_eq!(Language::Code("english".into()).resolve().unwrap(), Some("en"));
+        assert_eq!(
+            Language::Code("english".into()).resolve().unwrap(),
+            Some("en")
+        );
         assert_eq!(Language::Auto.resolve().unwrap(), None);
     }
 }

@@ -6,7 +6,13 @@
 //! removed, and a segment left with no letters or digits is dropped.
 
 /// Bracket pairs whose content Whisper uses for non-speech annotations.
-const ANNOTATIONS: [(char, char); 5] = [('[', ']'), ('(', ')'), ('（', '）'), ('【', '】'), ('*', '*')];
+const ANNOTATIONS: [(char, char); 5] = [
+    ('[', ']'),
+    ('(', ')'),
+    ('（', '）'),
+    ('【', '】'),
+    ('*', '*'),
+];
 
 /// Symbols Whisper emits for music.
 const MUSIC: [char; 4] = ['♪', '♫', '♬', '♩'];
@@ -42,7 +48,10 @@ mod tests {
             clean_segment_text(" And so my fellow Americans,  ask not ").as_deref(),
             Some("And so my fellow Americans, ask not")
         );
-        assert_eq!(clean_segment_text("您好，請問有什麼可以幫您？").as_deref(), Some("您好，請問有什麼可以幫您？"));
+        assert_eq!(
+            clean_segment_text("您好，請問有什麼可以幫您？").as_deref(),
+            Some("您好，請問有什麼可以幫您？")
+        );
         assert_eq!(clean_segment_text(" 42.").as_deref(), Some("42."));
     }
 
@@ -71,6 +80,9 @@ mod tests {
             clean_segment_text("[BLANK_AUDIO] Hello, (laughs) how can I help?").as_deref(),
             Some("Hello, how can I help?")
         );
-        assert_eq!(clean_segment_text("♪ thank you ♪").as_deref(), Some("thank you"));
+        assert_eq!(
+            clean_segment_text("♪ thank you ♪").as_deref(),
+            Some("thank you")
+        );
     }
 }

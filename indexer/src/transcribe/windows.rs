@@ -188,9 +188,16 @@ pub fn pack_windows(spans: &[Span], params: &PackParams) -> Vec<Window> {
     let mut windows: Vec<Window> = Vec::new();
     let mut current = Window { pieces: Vec::new() };
     for span in pieces {
-        let start = if current.is_empty() { 0 } else { current.len() + gap };
+        let start = if current.is_empty() {
+            0
+        } else {
+            current.len() + gap
+        };
         if !current.is_empty() && start + span.len() > max {
-            windows.push(std::mem::replace(&mut current, Window { pieces: Vec::new() }));
+            windows.push(std::mem::replace(
+                &mut current,
+                Window { pieces: Vec::new() },
+            ));
             current.pieces.push(Piece {
                 window_start: 0,
                 call: span,
@@ -247,7 +254,10 @@ mod tests {
         assert_eq!(windows.len(), 1);
         let w = &windows[0];
         assert_eq!(w.pieces().len(), 3);
-        assert_eq!(w.len(), ms_to_samples(3_000 + 1_000 + 2_000 + 1_000 + 1_000));
+        assert_eq!(
+            w.len(),
+            ms_to_samples(3_000 + 1_000 + 2_000 + 1_000 + 1_000)
+        );
         assert_eq!(w.speech_len(), ms_to_samples(6_000));
         assert_eq!(w.pieces()[1].window_start, ms_to_samples(4_000));
         assert_eq!(w.pieces()[2].window_start, ms_to_samples(7_000));
@@ -290,7 +300,10 @@ mod tests {
         // Past the end (Whisper may close a window at 30 s).
         assert_eq!(w.to_call_range(4_500, 30_000), (100_500, 102_000));
         // Without skipping, time is unchanged.
-        assert_eq!(Window::whole(ms_to_samples(60_000)).to_call_range(31_000, 35_500), (31_000, 35_500));
+        assert_eq!(
+            Window::whole(ms_to_samples(60_000)).to_call_range(31_000, 35_500),
+            (31_000, 35_500)
+        );
     }
 
     #[test]

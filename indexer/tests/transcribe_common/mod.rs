@@ -80,7 +80,10 @@ pub fn speak(voice: &str, text: &str) -> Vec<f32> {
     let dir = tempfile::tempdir().expect("temp dir");
     let raw = dir.path().join("voice.wav");
     let phone = dir.path().join("phone.wav");
-    run(Command::new("espeak-ng").args(["-v", voice, "-s", "150", "-w"]).arg(&raw).arg(text));
+    run(Command::new("espeak-ng")
+        .args(["-v", voice, "-s", "150", "-w"])
+        .arg(&raw)
+        .arg(text));
     run(Command::new("sox")
         .arg(&raw)
         .args(["-r", &PHONE_RATE.to_string(), "-c", "1", "-b", "16"])
@@ -137,7 +140,13 @@ pub fn phone_call(script: &[(u8, f64, &'static str)], length_s: f64) -> (Audio, 
             text,
         });
     }
-    let wav = encode_wav(&Audio { sample_rate: PHONE_RATE, channels }, Encoding::MuLaw);
+    let wav = encode_wav(
+        &Audio {
+            sample_rate: PHONE_RATE,
+            channels,
+        },
+        Encoding::MuLaw,
+    );
     (decode_wav(&wav).expect("μ-law call decodes").1, lines)
 }
 
@@ -157,7 +166,13 @@ pub fn line_noise(frames: usize, seed: u64) -> Vec<f32> {
 /// Lower case, letters and digits only, single spaces: for comparing words, not punctuation.
 pub fn normalize(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                ' '
+            }
+        })
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()
