@@ -152,8 +152,15 @@ fn to_db(power: f32) -> f32 {
     }
 }
 
-/// The noise floor at each frame (dB): the minimum of the 100 ms-smoothed
-/// level over a centred window of `window` frames.
+/// The noise floor at each frame (dB), from the 100 ms-smoothed level: the
+/// minimum over the `window / 2` frames before it and the minimum over the
+/// `window / 2` frames after it, whichever is louder.
+///
+/// Taking the louder of the two one-sided minima (rather than one centred
+/// minimum) makes a lasting change of line noise move the floor at once: right
+/// after hiss gets louder, the frames ahead are all hiss, so the floor is the
+/// hiss, not the quiet line before it. Speech, which pauses, still finds quiet
+/// frames on both sides.
 fn noise_floor(power: &[f32], window: usize) -> Vec<f32> {
     let n = power.len();
     // Centred moving average of power, via prefix sums.
@@ -170,29 +177,30 @@ fn noise_floor(power: &[f32], window: usize) -> Vec<f32> {
             to_db(((prefix[b] - prefix[a]) / (b - a) as f64) as f32)
         })
         .collect();
-    sliding_min(&smoothed, window / 2)
+    let half = window / 2;
+    let past = trailing_min(smoothed.iter().copied(), half);
+    let mut future = trailing_min(smoothed.iter().rev().copied(), half);
+    future.reverse();
+    past.into_iter()
+        .zip(future)
+        .map(|(p, f)| p.max(f))
+        .collect()
 }
 
-/// `out[i] = min(x[i - half ..= i + half])`, clipped to the slice, in O(n).
-fn sliding_min(x: &[f32], half: usize) -> Vec<f32> {
-    let n = x.len();
-    let mut out = Vec::with_capacity(n);
-    // Indices whose values increase from front to back.
-    let mut queue: VecDeque<usize> = VecDeque::new();
-    for j in 0..n + half {
-        if j < n {
-            while queue.back().is_some_and(|&k| x[k] >= x[j]) {
-                queue.pop_back();
-            }
-            queue.push_back(j);
+/// `out[i] = min(x[i - len ..= i])`, clipped to the start, in O(n).
+fn trailing_min(x: impl Iterator<Item = f32>, len: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(x.size_hint().0);
+    // (index, value) pairs whose values increase from front to back.
+    let mut queue: VecDeque<(usize, f32)> = VecDeque::new();
+    for (i, v) in x.enumerate() {
+        while queue.back().is_some_and(|&(_, b)| b >= v) {
+            queue.pop_back();
         }
-        if j >= half {
-            let i = j - half;
-            while queue.front().is_some_and(|&k| k + half < i) {
-                queue.pop_front();
-            }
-            out.push(x[*queue.front().expect("window holds frame i")]);
+        queue.push_back((i, v));
+        while queue.front().is_some_and(|&(k, _)| k + len < i) {
+            queue.pop_front();
         }
+        out.push(queue.front().expect("frame i is queued").1);
     }
     out
 }
@@ -448,16 +456,18 @@ mod tests {
     }
 
     #[test]
-    fn sliding_min_matches_brute_force() {
+    fn trailing_min_matches_brute_force() {
         let x = [5.0, 3.0, 8.0, 1.0, 9.0, 9.0, 2.0, 7.0];
-        for half in 0..5 {
+        for len in 0..5 {
             let expected: Vec<f32> = (0..x.len())
                 .map(|i| {
-                    let (a, b) = (i.saturating_sub(half), (i + half + 1).min(x.len()));
-                    x[a..b].iter().copied().fold(f32::INFINITY, f32::min)
+                    x[i.saturating_sub(len)..=i]
+                        .iter()
+                        .copied()
+                        .fold(f32::INFINITY, f32::min)
                 })
                 .collect();
-            assert_eq!(sliding_min(&x, half), expected, "half {half}");
+            assert_eq!(trailing_min(x.iter().copied(), len), expected, "len {len}");
         }
     }
 }
