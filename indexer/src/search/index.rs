@@ -157,14 +157,7 @@ impl SearchIndex {
             });
         }
         schema::register_tokenizers(&index);
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .try_into()
-            .map_err(|source| SearchError::Tantivy {
-                action: "open the index reader",
-                source,
-            })?;
+        let reader = open_reader(&index, ReloadPolicy::OnCommitWithDelay)?;
         Ok(SearchIndex {
             fields,
             writer: None,
@@ -191,14 +184,7 @@ impl SearchIndex {
                     source,
                 },
             })?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|source| SearchError::Tantivy {
-                action: "open the index reader",
-                source,
-            })?;
+        let reader = open_reader(&index, ReloadPolicy::Manual)?;
         Ok(SearchIndex {
             fields,
             writer: Some(Mutex::new(writer)),
@@ -439,3 +425,16 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<SearchIndex>();
 };
+
+/// A reader: `Manual` where this process writes (it reloads after each commit), or following
+/// another process's commits for a read-only index.
+fn open_reader(index: &Index, policy: ReloadPolicy) -> Result<IndexReader, SearchError> {
+    index
+        .reader_builder()
+        .reload_policy(policy)
+        .try_into()
+        .map_err(|source| SearchError::Tantivy {
+            action: "open the index reader",
+            source,
+        })
+}
