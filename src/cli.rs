@@ -42,6 +42,9 @@ pub enum Command {
     Demo(UpArgs),
     /// Apply database migrations.
     Migrate,
+    /// Make the routing configuration (agents, queues, IVR menus, trunks) what a TOML file
+    /// says: create, update and delete to match, in one transaction.
+    Apply(crate::apply::ApplyArgs),
     /// Import WAV recordings as calls (channel 0 = caller, channel 1 = agent).
     Import(ImportArgs),
     /// Transcribe one audio file without the store, for scripts and quick checks.
@@ -204,7 +207,7 @@ pub fn load_config(
 }
 
 /// Who is acting, for the audit log of command-line actions.
-fn cli_actor() -> String {
+pub(crate) fn cli_actor() -> String {
     format!(
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "unknown".into())
@@ -224,6 +227,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("database migrated: {}", redact_url(&config.database_url()));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Apply(args) => crate::apply::run(config, args, &cli_actor()).await,
         Command::Import(args) => import(config, args).await,
         Command::Transcribe(args) => transcribe(config, args).await,
         Command::Model(cmd) => model_command(config, cmd).await,

@@ -1,5 +1,6 @@
 //! `earshot`: one binary for the recorder, the indexer, the web app and the tools around them.
 
+mod apply;
 mod cli;
 mod demo;
 mod up;

@@ -42,34 +42,52 @@ pub async fn run(mut config: Config, args: UpArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
     let web_addr = web_listener.local_addr()?;
-    let sip_socket = if config.sip.listen.is_empty() {
+    let sip = if config.sip.listen.is_empty() {
         None
     } else {
-        Some(
-            earshot_recorder::listener::bind(&config.sip.listen)
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot listen on {} for SIP (use --sip ADDR or --sip off)",
-                        config.sip.listen
-                    )
-                })?,
-        )
+        let udp = tokio::net::UdpSocket::bind(&config.sip.listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} for SIP (use --sip ADDR or --sip off)",
+                    config.sip.listen
+                )
+            })?;
+        let addr = udp.local_addr()?;
+        let tcp = if config.sip.tcp {
+            Some(tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!("cannot listen on tcp://{addr} for SIP (set sip.tcp = false)")
+            })?)
+        } else {
+            None
+        };
+        Some((udp, tcp, addr))
     };
-
     let first_admin = ensure_admin(&store).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
 
-    if let Some(socket) = sip_socket {
-        let addr = socket.local_addr()?;
+    if let Some((udp, tcp, addr)) = sip {
+        let server_cfg = recorder_config(&config, addr)?;
+        let store2 = store.clone();
+        let stop = stop_rx.clone();
         tasks.spawn(async move {
-            if let Err(e) = earshot_recorder::listener::serve(socket).await {
-                tracing::error!(error = %e, "SIP listener stopped");
+            if let Err(e) =
+                earshot_recorder::server::serve(store2, server_cfg, udp, tcp, stop).await
+            {
+                tracing::error!(error = %e, "routing core stopped");
+                eprintln!("recorder: routing core stopped: {e:#}");
             }
         });
-        eprintln!("recorder: SIP on udp://{addr}");
+        eprintln!(
+            "recorder: SIP on udp://{addr}{}",
+            if config.sip.tcp {
+                format!(" and tcp://{addr}")
+            } else {
+                String::new()
+            }
+        );
     }
 
     let web_state = earshot_web::AppState {
@@ -173,6 +191,40 @@ pub async fn run(mut config: Config, args: UpArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Create the first administrator if there are no users; returns its credentials to print once.
+/// The routing core's settings from the configuration, for the SIP address actually bound.
+fn recorder_config(
+    config: &Config,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<earshot_recorder::server::ServerConfig> {
+    let media_ip = match &config.sip.media_ip {
+        Some(ip) => ip
+            .parse()
+            .with_context(|| format!("sip.media_ip {ip:?} is not an IP address"))?,
+        None if addr.ip().is_unspecified() => {
+            anyhow::bail!("sip.listen is {addr}: set sip.media_ip to the address peers reach")
+        }
+        None => addr.ip(),
+    };
+    Ok(earshot_recorder::server::ServerConfig {
+        switch: earshot_recorder::switch::SwitchConfig {
+            sip_addr: addr,
+            media_ip,
+            realm: config.sip.realm.clone(),
+            max_calls: config.sip.max_calls,
+            rate_per_second: config.sip.rate_per_second,
+            rate_burst: config.sip.rate_burst,
+            rtp_ports: (config.sip.rtp_port_min, config.sip.rtp_port_max),
+            epoch_at_zero: 0,
+            max_call_ms: config.sip.max_call_minutes * 60_000,
+        },
+        spool: config.spool_dir(),
+        prompts_dir: config.prompts_dir(),
+        max_attempts: config.indexer.max_attempts,
+        recorder_name: hostname(),
+        reload_every: std::time::Duration::from_secs(2),
+    })
+}
+
 async fn ensure_admin(store: &Store) -> anyhow::Result<Option<(String, String)>> {
     if store.user_count().await? > 0 {
         return Ok(None);

@@ -14,7 +14,8 @@ use crate::i18n::Lang;
 use crate::routes::{self, Access};
 use crate::{pages, App};
 
-/// Largest form body accepted on a state-changing request (the login form is the largest).
+/// Largest form body accepted on a state-changing request, unless its route allows more
+/// ([`routes::Route::form_limit`]).
 pub const FORM_LIMIT: usize = 16 * 1024;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -40,7 +41,7 @@ pub async fn guard(State(state): State<App>, mut req: Request, next: Next) -> Re
 
     let response = match credential_error {
         Some(e) => e.into_response(),
-        None => match admit(route.map(|r| r.access), principal, req, api).await {
+        None => match admit(route, principal, req, api).await {
             Ok(req) => next.run(req).await,
             Err(response) => response,
         },
@@ -50,12 +51,13 @@ pub async fn guard(State(state): State<App>, mut req: Request, next: Next) -> Re
 
 /// Check the route's rule; on success the request goes on with its [`Principal`] attached.
 async fn admit(
-    access: Option<Access>,
+    route: Option<&routes::Route>,
     principal: Option<Principal>,
     mut req: Request,
     api: bool,
 ) -> Result<Request, Response> {
-    let roles = match access {
+    let form_limit = route.map_or(FORM_LIMIT, |r| r.form_limit);
+    let roles = match route.map(|r| r.access) {
         // No rule: axum answers (404 or 405) below.
         None | Some(Access::Public) => {
             if let Some(p) = principal {
@@ -87,7 +89,7 @@ async fn admit(
     }
     if let Credential::Session { csrf, .. } = &principal.credential {
         if !is_safe(req.method()) {
-            req = check_csrf(req, csrf)
+            req = check_csrf(req, csrf, form_limit)
                 .await
                 .map_err(IntoResponse::into_response)?;
         }
@@ -103,7 +105,7 @@ fn is_safe(method: &Method) -> bool {
 /// The token may come in the `X-CSRF-Token` header (scripts, the JSON API) or as the `csrf`
 /// field of a urlencoded form; reading the form means buffering the (small) body and handing
 /// it on again.
-async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
+async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, AppError> {
     if let Some(token) = req.headers().get(CSRF_HEADER) {
         let token = token.to_str().map_err(|_| AppError::Csrf)?;
         return if auth::secrets_equal(token, expected) {
@@ -121,7 +123,7 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, AppError> {
         return Err(AppError::Csrf);
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::TooLarge)?;
     let token = form_urlencoded::parse(&bytes)

@@ -1,5 +1,6 @@
 //! Earshot's web app: sign-in, the calls list, the call page (player + transcript that follow
-//! each other), transcript search, and the JSON API under `/api/v1`.
+//! each other), transcript search, the contact center's routing administration, the live view
+//! of queues and agents, and the JSON API under `/api/v1`.
 //!
 //! Pages are rendered on the server (askama) in Traditional Chinese or English, with one
 //! small script for the player. Every route has a rule in [`routes::ROUTES`], enforced by
@@ -14,10 +15,12 @@ mod error;
 mod extract;
 mod guard;
 pub mod i18n;
+mod live;
 pub mod openapi;
 mod pages;
 pub mod range;
 pub mod routes;
+mod routing;
 mod search;
 mod throttle;
 

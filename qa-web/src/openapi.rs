@@ -31,7 +31,343 @@ fn date_query(name: &str, description: &str) -> Value {
     )
 }
 
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn name_param(what: &str) -> Value {
+    json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"},
+           "description": what})
+}
+
+/// The routing configuration, whole and by item, and the live view and statistics.
+fn routing_paths() -> serde_json::Map<String, Value> {
+    let unauthorized = || error_response("Not signed in");
+    let forbidden = || error_response("Only administrators may use this route");
+    let invalid = || {
+        json_response(
+            "The configuration is not valid; nothing was changed. `problems` lists every reason",
+            schema_ref("InvalidRouting"),
+        )
+    };
+    let bad_request = || error_response("Malformed JSON, a wrong type or an unknown field");
+    let mut paths = serde_json::Map::new();
+    paths.insert(
+        "/api/v1/routing".into(),
+        json!({
+            "get": {
+                "summary": "The whole routing configuration (agents, queues, IVR menus, trunks)",
+                "description": "Agents' credentials are never shown: `has_credential` says whether one is set.",
+                "responses": {
+                    "200": json_response("The configuration", schema_ref("RoutingConfig")),
+                    "401": unauthorized(),
+                    "403": forbidden()
+                }
+            },
+            "put": {
+                "summary": "Replace the whole routing configuration",
+                "description": "The store ends up holding exactly this configuration: items it lacks \
+                    are deleted. Agents without `password` or `sip_ha1` keep their stored credential. \
+                    Validated whole; audited as `routing.apply`. With `dry_run=true` nothing is \
+                    written and the answer says what would change.",
+                "parameters": [query("dry_run", json!({"type": "boolean", "default": false}),
+                                     "Only report what would change")],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": schema_ref("RoutingConfig")}}},
+                "responses": {
+                    "200": json_response("What changed (or would change)", json!({
+                        "type": "object",
+                        "properties": {
+                            "dry_run": {"type": "boolean"},
+                            "changed": {"type": "boolean"},
+                            "summary": schema_ref("ApplySummary")
+                        }
+                    })),
+                    "400": bad_request(),
+                    "401": unauthorized(),
+                    "403": forbidden(),
+                    "422": invalid()
+                }
+            }
+        }),
+    );
+    for (segment, schema, what) in [
+        ("agents", "Agent", "Agent user name (extension)"),
+        ("queues", "Queue", "Queue name"),
+        ("menus", "Menu", "IVR menu name"),
+        ("trunks", "Trunk", "Trunk name"),
+    ] {
+        paths.insert(
+            format!("/api/v1/routing/{segment}/{{name}}"),
+            json!({
+                "get": {
+                    "summary": format!("One {schema}"),
+                    "parameters": [name_param(what)],
+                    "responses": {
+                        "200": json_response("The item", schema_ref(schema)),
+                        "401": unauthorized(),
+                        "403": forbidden(),
+                        "404": error_response("No such item")
+                    }
+                },
+                "put": {
+                    "summary": format!("Create or replace one {schema}"),
+                    "description": "The name may be left out of the body; if given it must be the \
+                        one in the path. Validated against the whole configuration; audited.",
+                    "parameters": [name_param(what)],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": schema_ref(schema)}}},
+                    "responses": {
+                        "200": json_response("Replaced (or unchanged)", schema_ref("ItemChange")),
+                        "201": json_response("Created", schema_ref("ItemChange")),
+                        "400": bad_request(),
+                        "401": unauthorized(),
+                        "403": forbidden(),
+                        "422": invalid()
+                    }
+                },
+                "delete": {
+                    "summary": format!("Delete one {schema}"),
+                    "description": "Refused (422) while other items refer to it. Deleting an agent \
+                        takes it out of every queue. Audited.",
+                    "parameters": [name_param(what)],
+                    "responses": {
+                        "204": {"description": "Deleted"},
+                        "401": unauthorized(),
+                        "403": forbidden(),
+                        "404": error_response("No such item"),
+                        "422": invalid()
+                    }
+                }
+            }),
+        );
+    }
+    paths.insert(
+        "/api/v1/queues/stats".into(),
+        json!({
+            "get": {
+                "summary": "Queue statistics over a window (default: today, local time)",
+                "description": "Counts queue events with since ≤ time < until. Service level = \
+                    connects within the queue's target ÷ (answered + abandoned + closed); abandon \
+                    rate = abandoned ÷ offered; ASA = mean wait of answered calls.",
+                "parameters": [
+                    query("since", json!({"type": "integer", "format": "int64"}), "Start, epoch ms (default: today's local midnight)"),
+                    query("until", json!({"type": "integer", "format": "int64"}), "End, exclusive, epoch ms (default: the next local midnight)")
+                ],
+                "responses": {
+                    "200": json_response("Figures per queue", json!({
+                        "type": "object",
+                        "properties": {
+                            "since_ms": {"type": "integer"},
+                            "until_ms": {"type": "integer"},
+                            "utc_offset_minutes": {"type": "integer"},
+                            "queues": {"type": "array", "items": schema_ref("QueueStats")}
+                        }
+                    })),
+                    "400": error_response("since is not before until, or not a number"),
+                    "401": error_response("Not signed in"),
+                    "403": error_response("Only administrators, QA managers and supervisors")
+                }
+            }
+        }),
+    );
+    paths.insert(
+        "/api/v1/live".into(),
+        json!({
+            "get": {
+                "summary": "Queues and agents now, as the recorders report them",
+                "responses": {
+                    "200": json_response("The live view", schema_ref("LiveView")),
+                    "401": error_response("Not signed in"),
+                    "403": error_response("Only administrators, QA managers and supervisors")
+                }
+            }
+        }),
+    );
+    paths
+}
+
+/// Schemas of the routing configuration, its changes and the live view.
+fn routing_schemas() -> serde_json::Map<String, Value> {
+    let ms = json!({"type": "integer", "minimum": 0, "description": "milliseconds"});
+    let opt_ms = json!({"type": ["integer", "null"], "minimum": 0, "description": "milliseconds"});
+    let opt_str = json!({"type": ["string", "null"]});
+    let skills = json!({"type": "object", "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 10},
+                        "description": "skill name → level 1..10"});
+    let changes = json!({
+        "type": "object",
+        "properties": {
+            "created": {"type": "array", "items": {"type": "string"}},
+            "updated": {"type": "array", "items": {"type": "object", "properties": {
+                "name": {"type": "string"}, "fields": {"type": "array", "items": {"type": "string"}}}}},
+            "deleted": {"type": "array", "items": {"type": "string"}}
+        }
+    });
+    let schemas = json!({
+        "RoutingConfig": {
+            "type": "object",
+            "properties": {
+                "agents": {"type": "array", "items": schema_ref("Agent")},
+                "queues": {"type": "array", "items": schema_ref("Queue")},
+                "menus": {"type": "array", "items": schema_ref("Menu")},
+                "trunks": {"type": "array", "items": schema_ref("Trunk")}
+            },
+            "additionalProperties": false
+        },
+        "Agent": {
+            "type": "object",
+            "required": ["username", "display_name"],
+            "additionalProperties": false,
+            "properties": {
+                "username": {"type": "string", "description": "SIP user name and extension"},
+                "display_name": {"type": "string"},
+                "password": {"type": "string", "writeOnly": true, "format": "password",
+                             "description": "Hashed at once with the SIP realm; never stored or shown"},
+                "sip_ha1": {"type": "string", "writeOnly": true, "pattern": "^[0-9a-f]{32}$",
+                            "description": "md5(username:realm:password), instead of password"},
+                "has_credential": {"type": "boolean", "readOnly": true},
+                "user": opt_str.clone(),
+                "enabled": {"type": "boolean", "default": true},
+                "skills": skills.clone()
+            }
+        },
+        "Queue": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "name": {"type": "string"},
+                "strategy": {"enum": ["ring-all", "longest-idle", "round-robin", "fewest-calls", "skills-based"]},
+                "ring_timeout_ms": ms.clone(),
+                "wrap_up_ms": ms.clone(),
+                "max_wait_ms": opt_ms,
+                "overflow": opt_str.clone(),
+                "tier_wait_ms": ms.clone(),
+                "auto_break_after": {"type": ["integer", "null"], "minimum": 1},
+                "service_level_ms": ms,
+                "moh_prompt": opt_str.clone(),
+                "closing_prompt": opt_str.clone(),
+                "required_skills": skills,
+                "members": {"type": "array", "items": {"type": "object", "properties": {
+                    "agent": {"type": "string"}, "tier": {"type": "integer", "minimum": 1}}}}
+            }
+        },
+        "Menu": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "name": {"type": "string"},
+                "prompt": {"type": "string"},
+                "invalid_prompt": opt_str,
+                "timeout_ms": {"type": "integer", "minimum": 1},
+                "max_repeats": {"type": "integer", "minimum": 0},
+                "entries": {
+                    "type": "object",
+                    "description": "keypad key (0-9, *, #) → action",
+                    "additionalProperties": {"type": "object", "properties": {
+                        "action": {"enum": ["queue", "menu", "repeat", "hangup"]},
+                        "target": {"type": "string", "description": "for queue and menu"}}}
+                }
+            }
+        },
+        "Trunk": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "name": {"type": "string"},
+                "source": {"type": "string", "examples": ["192.0.2.0/24"]},
+                "entry_menu": {"type": "string"},
+                "language": {"enum": ["zh-TW", "en"]},
+                "max_calls": {"type": ["integer", "null"], "minimum": 1}
+            }
+        },
+        "ItemChange": {
+            "type": "object",
+            "properties": {
+                "change": {"enum": ["created", "updated", "unchanged"]},
+                "item": {"type": "object"}
+            }
+        },
+        "ApplySummary": {
+            "type": "object",
+            "properties": {"agents": changes.clone(), "queues": changes.clone(),
+                           "menus": changes.clone(), "trunks": changes}
+        },
+        "InvalidRouting": {
+            "type": "object",
+            "properties": {"error": {"type": "object", "properties": {
+                "status": {"const": 422},
+                "code": {"const": "invalid_routing"},
+                "message": {"type": "string"},
+                "detail": {"type": "string"},
+                "problems": {"type": "array", "items": {"type": "object", "properties": {
+                    "kind": {"enum": ["agent", "queue", "menu", "trunk"]},
+                    "item": {"type": "string"},
+                    "field": {"type": "string"},
+                    "message": {"type": "string"}
+                }}}
+            }}}
+        },
+        "QueueStats": {
+            "type": "object",
+            "properties": {
+                "queue": {"type": "string"},
+                "offered": {"type": "integer"},
+                "answered": {"type": "integer"},
+                "answered_within_sl": {"type": "integer"},
+                "abandoned": {"type": "integer"},
+                "closed": {"type": "integer"},
+                "overflowed": {"type": "integer"},
+                "service_level_ms": {"type": ["integer", "null"]},
+                "service_level": {"type": ["number", "null"], "description": "0..1"},
+                "abandon_rate": {"type": ["number", "null"], "description": "0..1"},
+                "asa_ms": {"type": ["number", "null"]},
+                "avg_talk_ms": {"type": ["number", "null"]}
+            }
+        },
+        "LiveView": {
+            "type": "object",
+            "properties": {
+                "now_ms": {"type": "integer", "description": "the server's clock"},
+                "queues": {"type": "array", "items": {"type": "object", "properties": {
+                    "queue": {"type": "string"},
+                    "strategy": {"type": "string"},
+                    "service_level_ms": {"type": "integer"},
+                    "members": {"type": "integer"},
+                    "waiting": {"type": "integer"},
+                    "longest_wait_ms": {"type": "integer"},
+                    "updated_ms": {"type": ["integer", "null"]},
+                    "recorder": {"type": ["string", "null"]},
+                    "agents_by_state": {"type": "object", "additionalProperties": {"type": "integer"},
+                        "description": "state (available, ringing, on-call, wrap-up, break, logged-out) → members"}
+                }}},
+                "agents": {"type": "array", "items": {"type": "object", "properties": {
+                    "agent": {"type": "string"},
+                    "display_name": {"type": ["string", "null"]},
+                    "state": {"type": "string"},
+                    "since_ms": {"type": "integer"},
+                    "current_call": {"type": ["string", "null"]},
+                    "recorder": {"type": "string"},
+                    "updated_ms": {"type": "integer"}
+                }}}
+            }
+        }
+    });
+    match schemas {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
 pub fn document() -> Value {
+    let mut doc = base_document();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.extend(routing_paths());
+    }
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.extend(routing_schemas());
+    }
+    doc
+}
+
+fn base_document() -> Value {
     let unauthorized =
         error_response("Not signed in: no or invalid session cookie or bearer token");
     let forbidden = error_response("The user's role may not use this route");
@@ -42,7 +378,8 @@ pub fn document() -> Value {
         "info": {
             "title": "Earshot API",
             "version": "1",
-            "description": "Calls, recordings, transcripts and transcript search. Authenticate with \
+            "description": "Calls, recordings, transcripts, transcript search, the contact center's \
+                routing configuration and its live view. Authenticate with \
                 an API token (`Authorization: Bearer est_…`) or a session from `POST /api/v1/session`; \
                 with a session cookie, state-changing requests must send its CSRF token as \
                 `X-CSRF-Token`. Every recording playback, download, call view and search is written \

@@ -5,9 +5,11 @@
 
 use axum::http::Method;
 use axum::routing::{on, MethodFilter, MethodRouter};
+use earshot_store::routing::{Agent, ItemKind, Menu, Queue, Trunk};
 use earshot_store::users::Role;
 
-use crate::{api, audio, pages, App};
+use crate::guard::FORM_LIMIT;
+use crate::{api, audio, live, pages, routing, App};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +48,13 @@ const SEARCHERS: &[Role] = &[
     Role::Auditor,
 ];
 const ANY_USER: &[Role] = &Role::ALL;
+/// The routing configuration (agents, queues, menus, trunks): administrators only.
+const ADMINS: &[Role] = &[Role::Admin];
+/// The live view of queues and agents and queue statistics: those who run the floor.
+const WATCHERS: &[Role] = &[Role::Admin, Role::QaManager, Role::Supervisor];
+
+/// Largest form the routing import accepts: a whole configuration pasted as TOML.
+pub const IMPORT_FORM_LIMIT: usize = 1024 * 1024;
 
 /// What serves a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +79,27 @@ pub enum Endpoint {
     ApiCallAudio,
     ApiSearch,
     ApiOpenApi,
+    StaticLiveJs,
+    /// `/live`: queues and agents now.
+    Live,
+    RoutingOverview,
+    /// The empty form for a new item of this kind.
+    RoutingNew(ItemKind),
+    RoutingCreate(ItemKind),
+    /// The form of an existing item.
+    RoutingEdit(ItemKind),
+    RoutingUpdate(ItemKind),
+    RoutingDelete(ItemKind),
+    RoutingExport,
+    RoutingImportPage,
+    RoutingImport,
+    ApiRouting,
+    ApiRoutingReplace,
+    ApiRoutingItem(ItemKind),
+    ApiRoutingItemPut(ItemKind),
+    ApiRoutingItemDelete(ItemKind),
+    ApiQueueStats,
+    ApiLive,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +109,8 @@ pub struct Route {
     pub path: &'static str,
     pub access: Access,
     pub endpoint: Endpoint,
+    /// Largest urlencoded form body the guard reads to check its CSRF field.
+    pub form_limit: usize,
 }
 
 const fn route(method: Method, path: &'static str, access: Access, endpoint: Endpoint) -> Route {
@@ -87,6 +119,15 @@ const fn route(method: Method, path: &'static str, access: Access, endpoint: End
         path,
         access,
         endpoint,
+        form_limit: FORM_LIMIT,
+    }
+}
+
+impl Route {
+    /// A route whose form may be as large as [`IMPORT_FORM_LIMIT`].
+    const fn large_form(mut self) -> Route {
+        self.form_limit = IMPORT_FORM_LIMIT;
+        self
     }
 }
 
@@ -163,6 +204,254 @@ pub const ROUTES: &[Route] = &[
         Public,
         Endpoint::ApiOpenApi,
     ),
+    route(
+        Method::GET,
+        "/static/live.js",
+        Public,
+        Endpoint::StaticLiveJs,
+    ),
+    route(Method::GET, "/live", Roles(WATCHERS), Endpoint::Live),
+    route(
+        Method::GET,
+        "/admin/routing",
+        Roles(ADMINS),
+        Endpoint::RoutingOverview,
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/agents",
+        Roles(ADMINS),
+        Endpoint::RoutingNew(ItemKind::Agent),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/agents",
+        Roles(ADMINS),
+        Endpoint::RoutingCreate(ItemKind::Agent),
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/agents/{name}",
+        Roles(ADMINS),
+        Endpoint::RoutingEdit(ItemKind::Agent),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/agents/{name}",
+        Roles(ADMINS),
+        Endpoint::RoutingUpdate(ItemKind::Agent),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/agents/{name}/delete",
+        Roles(ADMINS),
+        Endpoint::RoutingDelete(ItemKind::Agent),
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/queues",
+        Roles(ADMINS),
+        Endpoint::RoutingNew(ItemKind::Queue),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/queues",
+        Roles(ADMINS),
+        Endpoint::RoutingCreate(ItemKind::Queue),
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/queues/{name}",
+        Roles(ADMINS),
+        Endpoint::RoutingEdit(ItemKind::Queue),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/queues/{name}",
+        Roles(ADMINS),
+        Endpoint::RoutingUpdate(ItemKind::Queue),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/queues/{name}/delete",
+        Roles(ADMINS),
+        Endpoint::RoutingDelete(ItemKind::Queue),
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/menus",
+        Roles(ADMINS),
+        Endpoint::RoutingNew(ItemKind::Menu),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/menus",
+        Roles(ADMINS),
+        Endpoint::RoutingCreate(ItemKind::Menu),
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/menus/{name}",
+        Roles(ADMINS),
+        Endpoint::RoutingEdit(ItemKind::Menu),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/menus/{name}",
+        Roles(ADMINS),
+        Endpoint::RoutingUpdate(ItemKind::Menu),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/menus/{name}/delete",
+        Roles(ADMINS),
+        Endpoint::RoutingDelete(ItemKind::Menu),
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/trunks",
+        Roles(ADMINS),
+        Endpoint::RoutingNew(ItemKind::Trunk),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/trunks",
+        Roles(ADMINS),
+        Endpoint::RoutingCreate(ItemKind::Trunk),
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/trunks/{name}",
+        Roles(ADMINS),
+        Endpoint::RoutingEdit(ItemKind::Trunk),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/trunks/{name}",
+        Roles(ADMINS),
+        Endpoint::RoutingUpdate(ItemKind::Trunk),
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/trunks/{name}/delete",
+        Roles(ADMINS),
+        Endpoint::RoutingDelete(ItemKind::Trunk),
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/export",
+        Roles(ADMINS),
+        Endpoint::RoutingExport,
+    ),
+    route(
+        Method::GET,
+        "/admin/routing/import",
+        Roles(ADMINS),
+        Endpoint::RoutingImportPage,
+    ),
+    route(
+        Method::POST,
+        "/admin/routing/import",
+        Roles(ADMINS),
+        Endpoint::RoutingImport,
+    )
+    .large_form(),
+    route(
+        Method::GET,
+        "/api/v1/routing",
+        Roles(ADMINS),
+        Endpoint::ApiRouting,
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/routing",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingReplace,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/routing/agents/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItem(ItemKind::Agent),
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/routing/agents/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItemPut(ItemKind::Agent),
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/routing/agents/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItemDelete(ItemKind::Agent),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/routing/queues/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItem(ItemKind::Queue),
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/routing/queues/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItemPut(ItemKind::Queue),
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/routing/queues/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItemDelete(ItemKind::Queue),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/routing/menus/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItem(ItemKind::Menu),
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/routing/menus/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItemPut(ItemKind::Menu),
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/routing/menus/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItemDelete(ItemKind::Menu),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/routing/trunks/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItem(ItemKind::Trunk),
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/routing/trunks/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItemPut(ItemKind::Trunk),
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/routing/trunks/{name}",
+        Roles(ADMINS),
+        Endpoint::ApiRoutingItemDelete(ItemKind::Trunk),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/queues/stats",
+        Roles(WATCHERS),
+        Endpoint::ApiQueueStats,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/live",
+        Roles(WATCHERS),
+        Endpoint::ApiLive,
+    ),
 ];
 
 /// The rule for a request, by method and matched path. `HEAD` follows `GET`, as axum does.
@@ -175,6 +464,18 @@ pub fn lookup(method: &Method, path: &str) -> Option<&'static Route> {
     ROUTES
         .iter()
         .find(|r| r.path == path && r.method == *method)
+}
+
+/// The handler `$f::<T>` for the store type `T` of an item kind.
+macro_rules! per_kind {
+    ($kind:expr, $filter:expr, $($f:ident)::+) => {
+        match $kind {
+            ItemKind::Agent => on($filter, $($f)::+::<Agent>),
+            ItemKind::Queue => on($filter, $($f)::+::<Queue>),
+            ItemKind::Menu => on($filter, $($f)::+::<Menu>),
+            ItemKind::Trunk => on($filter, $($f)::+::<Trunk>),
+        }
+    };
 }
 
 fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<App> {
@@ -199,6 +500,26 @@ fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<App> {
         Endpoint::ApiCallAudio => on(filter, audio::stream),
         Endpoint::ApiSearch => on(filter, api::search),
         Endpoint::ApiOpenApi => on(filter, api::openapi),
+        Endpoint::StaticLiveJs => on(filter, pages::static_live_js),
+        Endpoint::Live => on(filter, pages::live::page),
+        Endpoint::RoutingOverview => on(filter, pages::routing::overview),
+        Endpoint::RoutingNew(kind) => per_kind!(kind, filter, pages::routing::new_form),
+        Endpoint::RoutingCreate(kind) => per_kind!(kind, filter, pages::routing::create),
+        Endpoint::RoutingEdit(kind) => per_kind!(kind, filter, pages::routing::edit_form),
+        Endpoint::RoutingUpdate(kind) => per_kind!(kind, filter, pages::routing::update),
+        Endpoint::RoutingDelete(kind) => per_kind!(kind, filter, pages::routing::delete),
+        Endpoint::RoutingExport => on(filter, pages::routing::export),
+        Endpoint::RoutingImportPage => on(filter, pages::routing::import_page),
+        Endpoint::RoutingImport => on(filter, pages::routing::import),
+        Endpoint::ApiRouting => on(filter, routing::api::get_config),
+        Endpoint::ApiRoutingReplace => on(filter, routing::api::put_config),
+        Endpoint::ApiRoutingItem(kind) => per_kind!(kind, filter, routing::api::get_item),
+        Endpoint::ApiRoutingItemPut(kind) => per_kind!(kind, filter, routing::api::put_item),
+        Endpoint::ApiRoutingItemDelete(kind) => {
+            per_kind!(kind, filter, routing::api::delete_item)
+        }
+        Endpoint::ApiQueueStats => on(filter, live::api_stats),
+        Endpoint::ApiLive => on(filter, live::api_live),
     }
 }
 
@@ -247,5 +568,34 @@ mod tests {
             .map(|r| r.path)
             .collect();
         assert_eq!(public_posts, ["/login", "/api/v1/session"]);
+    }
+
+    #[test]
+    fn routing_changes_are_for_administrators_and_the_floor_may_watch() {
+        for r in ROUTES
+            .iter()
+            .filter(|r| r.path.starts_with("/admin/") || r.path.starts_with("/api/v1/routing"))
+        {
+            for role in Role::ALL {
+                assert_eq!(
+                    r.access.allows(role),
+                    role == Role::Admin,
+                    "{} {} for {role}",
+                    r.method,
+                    r.path
+                );
+            }
+        }
+        for path in ["/live", "/api/v1/live", "/api/v1/queues/stats"] {
+            let r = lookup(&Method::GET, path).unwrap();
+            assert!(r.access.allows(Role::Supervisor) && r.access.allows(Role::QaManager));
+            assert!(!r.access.allows(Role::Agent) && !r.access.allows(Role::Reviewer));
+        }
+        let import = lookup(&Method::POST, "/admin/routing/import").unwrap();
+        assert_eq!(import.form_limit, IMPORT_FORM_LIMIT);
+        assert_eq!(
+            lookup(&Method::POST, "/logout").unwrap().form_limit,
+            FORM_LIMIT
+        );
     }
 }

@@ -20,6 +20,20 @@
     document.querySelectorAll('select[data-autosubmit]').forEach(function (select) {
       select.addEventListener('change', function () { select.form.submit(); });
     });
+    // Load a chosen file into a text area (the routing import posts text, not files).
+    document.querySelectorAll('input[type=file][data-load-into]').forEach(function (input) {
+      input.addEventListener('change', function () {
+        var file = input.files && input.files[0];
+        var target = document.getElementById(input.dataset.loadInto);
+        if (!file || !target) return;
+        file.text().then(function (text) { target.value = text; });
+      });
+    });
+    document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+      form.addEventListener('submit', function (e) {
+        if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+      });
+    });
     setUpPlayer();
   });
 

@@ -245,3 +245,95 @@ async fn run(app: &common::App, c: &Client) -> Result<(), fantoccini::error::Cmd
     assert_eq!(plays[0].actor, "auditor1");
     Ok(())
 }
+
+/// The live view redraws itself from the API as the recorder's rows change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_view_follows_the_recorder() {
+    let app = common::start().await;
+    common::seed_routing(&app.store).await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = browser(&driver, profile.path()).await;
+    let result = run_live(&app, &client).await;
+    client.close().await.unwrap();
+    result.unwrap();
+}
+
+async fn run_live(app: &common::App, c: &Client) -> Result<(), fantoccini::error::CmdError> {
+    use earshot_store::routing::{AgentLive, QueueLive};
+    let now = earshot_store::time::now_ms();
+    let agent = |state: &str, call: Option<&str>| AgentLive {
+        agent: "1001".into(),
+        state: state.into(),
+        since_ms: now - 90_000,
+        current_call: call.map(str::to_string),
+        recorder: "rec-1".into(),
+        updated_ms: now,
+    };
+    app.store
+        .upsert_agent_live(&[agent("available", None)])
+        .await
+        .unwrap();
+
+    c.goto(&app.url("/login?next=%2Flive")).await?;
+    c.find(Locator::Css("input[name=username]"))
+        .await?
+        .send_keys("super1")
+        .await?;
+    c.find(Locator::Css("input[name=password]"))
+        .await?
+        .send_keys(common::PASSWORD)
+        .await?;
+    c.find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url("/live")).unwrap())
+        .await?;
+    let state = "const r = document.querySelector('#live-agents tr[data-agent=\"1001\"] .badge'); \
+                 return r && r.textContent";
+    assert_eq!(
+        js(c, state).await,
+        json!("可接聽"),
+        "rendered by the server"
+    );
+
+    // The recorder reports a call and a caller waiting: the page follows within a poll or two.
+    app.store
+        .upsert_agent_live(&[agent("on-call", Some("c-42"))])
+        .await
+        .unwrap();
+    app.store
+        .upsert_queue_live(&[QueueLive {
+            queue: "cards".into(),
+            waiting: 3,
+            longest_wait_ms: 61_000,
+            updated_ms: now,
+            recorder: "rec-1".into(),
+        }])
+        .await
+        .unwrap();
+    wait_for(c, state, |v| v == &json!("通話中")).await;
+    let waiting = wait_for(
+        c,
+        "const r = document.querySelector('#live-queues tr[data-queue=\"cards\"]'); \
+         return r && [r.cells[1].textContent, r.cells[2].textContent, r.cells[3].textContent]",
+        |v| v[0] == json!("3"),
+    )
+    .await;
+    assert_eq!(waiting, json!(["3", "1:01", "通話中 1 未登入 1 "]));
+    let call = js(
+        c,
+        "return document.querySelector('#live-agents tr[data-agent=\"1001\"]').cells[4].textContent",
+    )
+    .await;
+    assert_eq!(call, json!("c-42"));
+    assert_eq!(
+        js(c, "return document.getElementById('live-stale').hidden").await,
+        json!(true)
+    );
+    screenshot(c, "live").await;
+    assert_no_js_errors(c, "live").await;
+    Ok(())
+}

@@ -1,16 +1,10 @@
-//! The SIP front door, as a sans-IO state machine: fed datagrams, it says what to send back.
-//!
-//! Until the routing core lands, the recorder answers so that peers see a live, honest server:
-//! OPTIONS (keep-alive / health checks) get `200 OK`; an INVITE gets `480 Temporarily
-//! Unavailable` with a reason; in-dialog requests for dialogs we never made get `481`; other
-//! methods `501` (with `Allow`). A request too broken to answer is dropped and counted; nothing
-//! here panics on input, and the listener shell stays up.
+//! The last resort for SIP the stack refuses: a lenient reading of the request line and the
+//! dialog headers, enough to answer `400 Bad Request` with the reason instead of silence.
 
 use std::fmt::Write as _;
 
 /// Largest datagram accepted (RFC 3261 §18.1.1 asks for 65535 over UDP).
 pub const MAX_MESSAGE: usize = 65_535;
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS";
 
 /// A request line and the headers needed to answer it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,65 +97,38 @@ pub fn parse(datagram: &[u8]) -> Result<Request<'_>, ParseError> {
     })
 }
 
-/// The front door's state: counters only, for now (no dialogs exist without the routing core).
-#[derive(Debug, Default)]
-pub struct FrontDoor {
-    pub answered: u64,
-    pub dropped: u64,
-    /// Tag we put on To of responses (stable per server).
-    tag: String,
+/// A `400 Bad Request` for a message the SIP stack refused, when its request line and dialog
+/// headers are still readable enough to address an answer (RFC 3261 §8.2.2 / §21.4.1); `None`
+/// means drop it (a response, binary noise, an ACK — which is never answered).
+pub fn bad_request(datagram: &[u8], why: &str) -> Option<Vec<u8>> {
+    let request = parse(datagram).ok()?;
+    if request.method == "ACK" {
+        return None;
+    }
+    let mut out = String::from("SIP/2.0 400 Bad Request\r\n");
+    for (name, value) in &request.dialog_headers {
+        if *name == "To" && !request.has_to_tag {
+            let _ = write!(out, "To: {value};tag=bad{:08x}\r\n", rand_tag());
+        } else {
+            let _ = write!(out, "{name}: {value}\r\n");
+        }
+    }
+    // The reason goes in a Warning, stripped of anything that could break the header.
+    let why: String = why
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    let _ = write!(
+        out,
+        "Warning: 399 earshot \"{why}\"\r\nServer: Earshot/{}\r\nContent-Length: 0\r\n\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    Some(out.into_bytes())
 }
 
-impl FrontDoor {
-    pub fn new(tag: impl Into<String>) -> Self {
-        FrontDoor {
-            tag: tag.into(),
-            ..Default::default()
-        }
-    }
-
-    /// Handle one datagram; `Some(bytes)` is the response to send back to its source.
-    pub fn handle(&mut self, datagram: &[u8]) -> Option<Vec<u8>> {
-        let request = match parse(datagram) {
-            Ok(r) => r,
-            Err(e) => {
-                self.dropped += 1;
-                tracing::debug!(error = %e, "dropped a SIP message");
-                return None;
-            }
-        };
-        let (code, reason, extra): (u16, &str, &str) = match request.method {
-            "ACK" => return None, // never answered (RFC 3261 §17.1.1.3)
-            "OPTIONS" => (200, "OK", ""),
-            "INVITE" if request.has_to_tag => (481, "Call/Transaction Does Not Exist", ""),
-            "INVITE" => (
-                480,
-                "Temporarily Unavailable",
-                "Warning: 399 earshot \"routing core not enabled on this recorder\"\r\n",
-            ),
-            "BYE" | "CANCEL" => (481, "Call/Transaction Does Not Exist", ""),
-            _ => (501, "Not Implemented", ""),
-        };
-        self.answered += 1;
-        Some(self.response(&request, code, reason, extra).into_bytes())
-    }
-
-    fn response(&self, req: &Request<'_>, code: u16, reason: &str, extra: &str) -> String {
-        let mut out = format!("SIP/2.0 {code} {reason}\r\n");
-        for (name, value) in &req.dialog_headers {
-            if *name == "To" && !req.has_to_tag {
-                let _ = write!(out, "To: {value};tag={}\r\n", self.tag);
-            } else {
-                let _ = write!(out, "{name}: {value}\r\n");
-            }
-        }
-        let _ = write!(
-            out,
-            "Allow: {ALLOW}\r\nServer: Earshot/{}\r\n{extra}Content-Length: 0\r\n\r\n",
-            env!("CARGO_PKG_VERSION")
-        );
-        out
-    }
+fn rand_tag() -> u32 {
+    rand::random()
 }
 
 #[cfg(test)]
@@ -178,34 +145,23 @@ mod tests {
         Content-Length: 0\r\n\r\n";
 
     #[test]
-    fn options_is_answered_with_the_dialog_headers() {
-        let mut door = FrontDoor::new("abc");
-        let out = String::from_utf8(door.handle(OPTIONS.as_bytes()).unwrap()).unwrap();
-        assert!(out.starts_with("SIP/2.0 200 OK\r\n"), "{out}");
+    fn a_readable_request_gets_400_with_the_reason() {
+        let out =
+            String::from_utf8(bad_request(OPTIONS.as_bytes(), "bad \"CSeq\"\r\nX: y").unwrap())
+                .unwrap();
+        assert!(out.starts_with("SIP/2.0 400 Bad Request\r\n"), "{out}");
         assert!(out.contains("Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK776asdhds\r\n"));
-        assert!(out.contains("To: <sip:earshot@127.0.0.1>;tag=abc\r\n"));
+        assert!(out.contains("To: <sip:earshot@127.0.0.1>;tag=bad"));
         assert!(out.contains("Call-ID: a84b4c76e66710\r\n"));
-        assert!(out.contains("CSeq: 63104 OPTIONS\r\n"));
-        assert!(out.ends_with("Content-Length: 0\r\n\r\n"));
-    }
-
-    #[test]
-    fn invite_is_refused_honestly_and_ack_is_silent() {
-        let mut door = FrontDoor::new("abc");
-        let invite = OPTIONS
-            .replace("OPTIONS sip", "INVITE sip")
-            .replace("63104 OPTIONS", "1 INVITE");
-        let out = String::from_utf8(door.handle(invite.as_bytes()).unwrap()).unwrap();
-        assert!(out.starts_with("SIP/2.0 480 "), "{out}");
-        assert!(out.contains("routing core"));
-        let ack = OPTIONS
-            .replace("OPTIONS sip", "ACK sip")
-            .replace("63104 OPTIONS", "1 ACK");
-        assert!(door.handle(ack.as_bytes()).is_none());
-        let reg = OPTIONS.replace("OPTIONS sip", "REGISTER sip");
-        assert!(String::from_utf8(door.handle(reg.as_bytes()).unwrap())
-            .unwrap()
-            .starts_with("SIP/2.0 501"));
+        assert!(
+            out.contains("Warning: 399 earshot \"bad CSeqX: y\"\r\n"),
+            "{out}"
+        );
+        let ack = OPTIONS.replace("OPTIONS sip", "ACK sip");
+        assert!(
+            bad_request(ack.as_bytes(), "x").is_none(),
+            "ACK is never answered"
+        );
     }
 
     #[test]
@@ -215,13 +171,11 @@ mod tests {
             .replace("To:", "t:")
             .replace("From:", "f:")
             .replace("Call-ID:", "i:");
-        let mut door = FrontDoor::new("x");
-        assert!(door.handle(compact.as_bytes()).is_some());
+        assert!(bad_request(compact.as_bytes(), "x").is_some());
     }
 
     #[test]
-    fn garbage_is_dropped_not_fatal() {
-        let mut door = FrontDoor::new("x");
+    fn garbage_gets_no_answer() {
         let cases: Vec<Vec<u8>> = vec![
             vec![],
             vec![0xff, 0xfe, 0x00],
@@ -234,9 +188,7 @@ mod tests {
             vec![b'A'; MAX_MESSAGE + 1],
         ];
         for case in &cases {
-            assert!(door.handle(case).is_none());
+            assert!(bad_request(case, "x").is_none());
         }
-        assert_eq!(door.dropped, cases.len() as u64);
-        assert_eq!(door.answered, 0);
     }
 }

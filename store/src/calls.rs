@@ -224,54 +224,7 @@ impl Store {
         max_attempts: i64,
     ) -> StoreResult<i64> {
         let mut tx = self.db.begin().await.ctx("starting to store a call")?;
-        let call_id: i64 = sqlx::query_scalar(
-            "INSERT INTO calls (external_id, source, direction, caller, callee, agent, queue, language, \
-                                disposition, started_at, answered_at, ended_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-        )
-        .bind(&call.external_id)
-        .bind(call.source.as_str())
-        .bind(call.direction.as_str())
-        .bind(&call.caller)
-        .bind(&call.callee)
-        .bind(&call.agent)
-        .bind(&call.queue)
-        .bind(&call.language)
-        .bind(call.disposition.as_str())
-        .bind(call.started_at)
-        .bind(call.answered_at)
-        .bind(call.ended_at)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Invalid(format!(
-                "a call with external id {:?} is already stored",
-                call.external_id.as_deref().unwrap_or_default()
-            )),
-            _ => StoreError::Database {
-                context: "storing a call",
-                source: e,
-            },
-        })?;
-        sqlx::query(
-            "INSERT INTO recordings (call_id, object_key, format, channels, sample_rate, duration_ms, \
-                                     size_bytes, sha256, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(call_id)
-        .bind(&recording.object_key)
-        .bind(&recording.format)
-        .bind(recording.channels)
-        .bind(recording.sample_rate)
-        .bind(recording.duration_ms)
-        .bind(recording.size_bytes)
-        .bind(&recording.sha256)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await
-        .ctx("storing a recording")?;
-        enqueue_on(&mut tx, &JobPayload::Transcribe { call_id }, max_attempts).await?;
+        let call_id = insert_recorded_call_on(&mut tx, call, recording, max_attempts).await?;
         tx.commit().await.ctx("committing a call")?;
         Ok(call_id)
     }
@@ -447,6 +400,65 @@ impl Store {
             .await
             .ctx("listing transcribed calls")
     }
+}
+
+/// The inserts of [`Store::insert_recorded_call`] on a transaction the caller holds, so that
+/// other writes (the routing fields of a call) can join the same transaction.
+pub(crate) async fn insert_recorded_call_on(
+    conn: &mut sqlx::AnyConnection,
+    call: &NewCall,
+    recording: &NewRecording,
+    max_attempts: i64,
+) -> StoreResult<i64> {
+    let call_id: i64 = sqlx::query_scalar(
+        "INSERT INTO calls (external_id, source, direction, caller, callee, agent, queue, language, \
+                            disposition, started_at, answered_at, ended_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(&call.external_id)
+    .bind(call.source.as_str())
+    .bind(call.direction.as_str())
+    .bind(&call.caller)
+    .bind(&call.callee)
+    .bind(&call.agent)
+    .bind(&call.queue)
+    .bind(&call.language)
+    .bind(call.disposition.as_str())
+    .bind(call.started_at)
+    .bind(call.answered_at)
+    .bind(call.ended_at)
+    .bind(now_ms())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Invalid(format!(
+            "a call with external id {:?} is already stored",
+            call.external_id.as_deref().unwrap_or_default()
+        )),
+        _ => StoreError::Database {
+            context: "storing a call",
+            source: e,
+        },
+    })?;
+    sqlx::query(
+        "INSERT INTO recordings (call_id, object_key, format, channels, sample_rate, duration_ms, \
+                                 size_bytes, sha256, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(call_id)
+    .bind(&recording.object_key)
+    .bind(&recording.format)
+    .bind(recording.channels)
+    .bind(recording.sample_rate)
+    .bind(recording.duration_ms)
+    .bind(recording.size_bytes)
+    .bind(&recording.sha256)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await
+    .ctx("storing a recording")?;
+    enqueue_on(conn, &JobPayload::Transcribe { call_id }, max_attempts).await?;
+    Ok(call_id)
 }
 
 enum Bind {

@@ -43,6 +43,23 @@ pub struct WebConfig {
 pub struct SipConfig {
     /// UDP address the recorder listens on; empty disables it.
     pub listen: String,
+    /// Digest authentication realm of agents' softphones. Agents' stored credentials are
+    /// `md5(username:realm:password)`, so changing the realm invalidates every agent password.
+    pub realm: String,
+    /// Also accept SIP over TCP on the same address.
+    pub tcp: bool,
+    /// Address put in SDP and bound for RTP (default: the listen address's IP).
+    pub media_ip: Option<String>,
+    /// RTP ports, two per call (even ports; RTCP is not relayed).
+    pub rtp_port_min: u16,
+    pub rtp_port_max: u16,
+    /// Concurrent calls over all trunks; more are refused with 503.
+    pub max_calls: usize,
+    /// SIP requests per second per source address (and the burst allowed); more are dropped.
+    pub rate_per_second: u32,
+    pub rate_burst: u32,
+    /// A call still up after this long is ended (a lost BYE must not hold ports forever).
+    pub max_call_minutes: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,6 +117,15 @@ impl Default for SipConfig {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:5060".into(),
+            realm: "earshot".into(),
+            tcp: true,
+            media_ip: None,
+            rtp_port_min: 20_000,
+            rtp_port_max: 29_999,
+            max_calls: 1_000,
+            rate_per_second: 100,
+            rate_burst: 200,
+            max_call_minutes: 240,
         }
     }
 }
@@ -192,6 +218,34 @@ impl Config {
         if let Some(v) = get("EARSHOT_SIP_LISTEN") {
             self.sip.listen = v;
         }
+        if let Some(v) = get("EARSHOT_SIP_MEDIA_IP") {
+            self.sip.media_ip = Some(v);
+        }
+        if let Some(v) = get("EARSHOT_SIP_RTP_PORTS") {
+            match v
+                .split_once('-')
+                .map(|(a, b)| (a.trim().parse(), b.trim().parse()))
+            {
+                Some((Ok(lo), Ok(hi))) if lo < hi => {
+                    self.sip.rtp_port_min = lo;
+                    self.sip.rtp_port_max = hi;
+                }
+                _ => {
+                    return Err(StoreError::Invalid(format!(
+                        "EARSHOT_SIP_RTP_PORTS={v:?}: expected LOW-HIGH, e.g. 20000-29999"
+                    )))
+                }
+            }
+        }
+        if let Some(v) = get("EARSHOT_SIP_MAX_CALLS") {
+            self.sip.max_calls = parse("EARSHOT_SIP_MAX_CALLS", v)?;
+        }
+        if let Some(v) = get("EARSHOT_SIP_RATE_PER_SECOND") {
+            self.sip.rate_per_second = parse("EARSHOT_SIP_RATE_PER_SECOND", v)?;
+        }
+        if let Some(v) = get("EARSHOT_SIP_REALM") {
+            self.sip.realm = v;
+        }
         if let Some(v) = get("EARSHOT_MODEL") {
             self.indexer.model = v;
         }
@@ -239,6 +293,16 @@ impl Config {
         self.models_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("models"))
+    }
+
+    /// Recordings of calls in progress (and any a crash left behind, recovered at start).
+    pub fn spool_dir(&self) -> PathBuf {
+        self.data_dir.join("spool")
+    }
+
+    /// IVR prompts: `<prompts_dir>/<language>/<name>.wav`.
+    pub fn prompts_dir(&self) -> PathBuf {
+        self.data_dir.join("prompts")
     }
 
     pub fn public_url(&self) -> String {

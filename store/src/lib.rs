@@ -13,6 +13,7 @@ mod db;
 pub mod error;
 pub mod jobs;
 pub mod objects;
+pub mod routing;
 pub mod testing;
 pub mod time;
 pub mod users;

@@ -2,7 +2,9 @@
 
 pub mod call;
 pub mod calls;
+pub mod live;
 pub mod login;
+pub mod routing;
 pub mod search;
 
 use askama::Template;
@@ -24,10 +26,14 @@ pub struct PageCtx {
     pub user: Option<UserView>,
     /// The session's CSRF token for the forms in the header; empty when signed out.
     pub csrf: String,
-    /// Which navigation item is current: `calls`, `search` or empty.
+    /// Which navigation item is current: `calls`, `search`, `live`, `routing` or empty.
     pub active: &'static str,
     /// Whether the search page is in the navigation (agents may not search).
     pub show_search: bool,
+    /// Whether the live view is in the navigation (supervisors, QA managers, admins).
+    pub show_live: bool,
+    /// Whether the routing administration is in the navigation (admins).
+    pub show_routing: bool,
 }
 
 pub struct UserView {
@@ -57,6 +63,8 @@ impl PageCtx {
                 .to_string(),
             active,
             show_search: may_search(ctx.principal.as_ref()),
+            show_live: may_get(ctx.principal.as_ref(), "/live"),
+            show_routing: may_get(ctx.principal.as_ref(), "/admin/routing"),
         }
     }
 
@@ -97,9 +105,14 @@ pub fn error_page(
 
 /// Whether to offer the search page to this user.
 pub fn may_search(principal: Option<&Principal>) -> bool {
-    let search = crate::routes::lookup(&axum::http::Method::GET, "/search")
-        .expect("the search route exists");
-    principal.is_some_and(|p| search.access.allows(p.user.role))
+    may_get(principal, "/search")
+}
+
+/// Whether this user may open the page at `path` (a route of [`crate::routes::ROUTES`]).
+fn may_get(principal: Option<&Principal>, path: &str) -> bool {
+    let route = crate::routes::lookup(&axum::http::Method::GET, path);
+    debug_assert!(route.is_some(), "no route {path}");
+    principal.is_some_and(|p| route.is_some_and(|r| r.access.allows(p.user.role)))
 }
 
 pub async fn healthz(State(app): State<App>) -> Response {
@@ -128,6 +141,7 @@ async fn sqlx_ping(app: &App) -> Result<(), earshot_store::StoreError> {
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 const APP_JS: &str = include_str!("../../static/app.js");
+const LIVE_JS: &str = include_str!("../../static/live.js");
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
     (
@@ -146,6 +160,10 @@ pub async fn static_css() -> Response {
 
 pub async fn static_js() -> Response {
     static_file("text/javascript; charset=utf-8", APP_JS)
+}
+
+pub async fn static_live_js() -> Response {
+    static_file("text/javascript; charset=utf-8", LIVE_JS)
 }
 
 pub async fn home() -> Redirect {

@@ -277,3 +277,89 @@ pub fn csrf_field(html: &str) -> String {
         + 19;
     html[start..].split('"').next().unwrap().to_string()
 }
+
+/// The routing configuration the routing tests start from: two agents in queue `cards`,
+/// menu `main` (1 → cards) and trunk `pstn`; and a `spare` and an `api` item of every kind
+/// that nothing refers to, for tests that change or delete items.
+pub const ROUTING_TOML: &str = r#"
+[[agent]]
+username = "1001"
+name = "王小明"
+password = "pw-1001"
+skills = { zh = 8, cards = 7 }
+user = "amy"
+
+[[agent]]
+username = "1002"
+name = "Bob Lin"
+password = "pw-1002"
+
+[[agent]]
+username = "spare"
+name = "Spare"
+password = "pw-spare"
+
+[[agent]]
+username = "api"
+name = "Api"
+password = "pw-api"
+
+[[queue]]
+name = "cards"
+strategy = "longest-idle"
+service_level = "20s"
+members = [ { agent = "1001", tier = 1 }, { agent = "1002", tier = 2 } ]
+
+[[queue]]
+name = "spare"
+strategy = "ring-all"
+
+[[queue]]
+name = "api"
+strategy = "ring-all"
+
+[[menu]]
+name = "main"
+prompt = "main-menu"
+[menu.entries]
+"1" = { queue = "cards" }
+"0" = "hangup"
+
+[[menu]]
+name = "spare"
+prompt = "spare-menu"
+
+[[menu]]
+name = "api"
+prompt = "api-menu"
+
+[[trunk]]
+name = "pstn"
+source = "127.0.0.1/32"
+entry_menu = "main"
+language = "zh-TW"
+
+[[trunk]]
+name = "spare"
+source = "192.0.2.0/24"
+entry_menu = "main"
+language = "en"
+
+[[trunk]]
+name = "api"
+source = "198.51.100.0/24"
+entry_menu = "main"
+language = "en"
+"#;
+
+/// Apply [`ROUTING_TOML`] (with the default SIP realm) as `seed`.
+pub async fn seed_routing(store: &Store) {
+    let config = earshot_store::routing::RoutingFile::parse(ROUTING_TOML)
+        .unwrap()
+        .into_config(&Config::default().sip.realm)
+        .unwrap();
+    store
+        .apply_routing(&config, earshot_store::routing::ApplyMode::Replace, "seed")
+        .await
+        .unwrap();
+}

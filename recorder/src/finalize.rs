@@ -1,0 +1,212 @@
+//! From a finished spool file to a stored call: hash, upload, one transaction for the call
+//! record (with its routing facts), the recording row and the transcription job.
+//!
+//! The spool file is deleted only after the transaction commits; if anything fails it stays in
+//! the spool with its sidecar and the next start of the recorder tries again, so a store outage
+//! never loses a recording.
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use earshot_store::calls::{CallSource, Direction, Disposition, NewCall, NewRecording};
+use earshot_store::routing::{CallOutcome, CallRouting, HangupBy as StoreHangupBy};
+use earshot_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::switch::{CallSummary, HangupBy, Outcome};
+
+#[derive(Debug, Error)]
+pub enum FinalizeError {
+    #[error("{path}: cannot read the recording: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: the recording does not decode: {source}")]
+    Audio {
+        path: PathBuf,
+        #[source]
+        source: earshot_audio::WavError,
+    },
+    #[error("{path}: could not be stored: {source}")]
+    Store {
+        path: PathBuf,
+        #[source]
+        source: StoreError,
+    },
+    #[error("{path}: sidecar is unreadable: {detail}")]
+    Sidecar { path: PathBuf, detail: String },
+}
+
+/// What is known of a call while it is recorded, kept beside the spool file so a recording
+/// left by a crash can still be stored with its call record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sidecar {
+    pub call_ref: String,
+    pub sip_call_id: String,
+    pub trunk: String,
+    pub language: String,
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    pub started_at: i64,
+    pub queue: Option<String>,
+    pub agent: Option<String>,
+    pub connected_at: Option<i64>,
+    pub ivr_path: String,
+}
+
+impl Sidecar {
+    pub fn path_for(wav: &Path) -> PathBuf {
+        wav.with_extension("json")
+    }
+
+    pub fn write(&self, wav: &Path) -> std::io::Result<()> {
+        let path = Self::path_for(wav);
+        let tmp = path.with_extension("json.tmp");
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(&tmp, json)?;
+        std::fs::rename(tmp, path)
+    }
+
+    pub fn read(wav: &Path) -> Result<Sidecar, FinalizeError> {
+        let path = Self::path_for(wav);
+        let bytes = std::fs::read(&path).map_err(|e| FinalizeError::Sidecar {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| FinalizeError::Sidecar {
+            path,
+            detail: e.to_string(),
+        })
+    }
+
+    /// The summary of a call whose recorder stopped before it ended: ended now as a failure,
+    /// `ended_at` being when the recording's audio runs out.
+    pub fn into_summary(self, duration_ms: i64) -> CallSummary {
+        let ended_at = self.started_at + duration_ms;
+        CallSummary {
+            call_ref: self.call_ref,
+            sip_call_id: self.sip_call_id,
+            trunk: self.trunk,
+            language: self.language,
+            caller: self.caller,
+            callee: self.callee,
+            ivr_path: self.ivr_path,
+            queue: self.queue,
+            agent: self.agent,
+            started_at: self.started_at,
+            connected_at: self.connected_at,
+            ended_at,
+            wait_ms: None,
+            talk_ms: self.connected_at.map(|c| ended_at - c),
+            hangup_by: HangupBy::System,
+            outcome: Outcome::Failed,
+            dtmf: String::new(),
+        }
+    }
+}
+
+/// Store a finished recording with its call record; the spool files are removed on success.
+pub async fn store_call(
+    store: &Store,
+    wav: &Path,
+    summary: &CallSummary,
+    max_attempts: i64,
+) -> Result<i64, FinalizeError> {
+    let bytes = tokio::fs::read(wav)
+        .await
+        .map_err(|source| FinalizeError::Read {
+            path: wav.to_owned(),
+            source,
+        })?;
+    let info = earshot_audio::probe_wav(&bytes).map_err(|source| FinalizeError::Audio {
+        path: wav.to_owned(),
+        source,
+    })?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let day = chrono::DateTime::from_timestamp_millis(summary.started_at)
+        .unwrap_or_default()
+        .format("%Y/%m/%d");
+    let object_key = format!("recordings/{day}/{}.wav", summary.call_ref);
+    let size = bytes.len() as i64;
+    let store_err = |source| FinalizeError::Store {
+        path: wav.to_owned(),
+        source,
+    };
+    store
+        .put_object(&object_key, Bytes::from(bytes))
+        .await
+        .map_err(store_err)?;
+    let call = NewCall {
+        external_id: Some(format!("sip:{}", summary.call_ref)),
+        source: CallSource::Sip,
+        direction: Direction::Inbound,
+        caller: summary.caller.clone(),
+        callee: summary.callee.clone(),
+        agent: summary.agent.clone(),
+        queue: summary.queue.clone(),
+        language: Some(language_code(&summary.language).to_owned()),
+        disposition: match summary.outcome {
+            Outcome::Answered => Disposition::Answered,
+            Outcome::Abandoned => Disposition::Abandoned,
+            Outcome::NoAnswer => Disposition::NoAnswer,
+            Outcome::Failed => Disposition::Failed,
+        },
+        started_at: summary.started_at,
+        answered_at: summary.connected_at,
+        ended_at: Some(summary.ended_at),
+    };
+    let recording = NewRecording {
+        object_key: object_key.clone(),
+        format: "wav/pcm16".into(),
+        channels: i64::from(info.channels),
+        sample_rate: i64::from(info.sample_rate),
+        duration_ms: info.duration_ms() as i64,
+        size_bytes: size,
+        sha256,
+    };
+    let routing = CallRouting {
+        call_ref: Some(summary.call_ref.clone()),
+        sip_call_id: Some(summary.sip_call_id.clone()),
+        ivr_path: Some(summary.ivr_path.clone()).filter(|p| !p.is_empty()),
+        queue: summary.queue.clone(),
+        agent: summary.agent.clone(),
+        wait_ms: summary.wait_ms,
+        talk_ms: summary.talk_ms,
+        hangup_by: Some(match summary.hangup_by {
+            HangupBy::Caller => StoreHangupBy::Caller,
+            HangupBy::Agent => StoreHangupBy::Agent,
+            HangupBy::System => StoreHangupBy::System,
+        }),
+        outcome: Some(match summary.outcome {
+            Outcome::Answered => CallOutcome::Completed,
+            Outcome::Abandoned => CallOutcome::Abandoned,
+            Outcome::NoAnswer => CallOutcome::Closed,
+            Outcome::Failed => CallOutcome::Failed,
+        }),
+    };
+    match store
+        .insert_routed_call(&call, &recording, max_attempts.max(1), &routing)
+        .await
+    {
+        Ok(id) => {
+            let _ = tokio::fs::remove_file(Sidecar::path_for(wav)).await;
+            let _ = tokio::fs::remove_file(wav).await;
+            Ok(id)
+        }
+        Err(e) => {
+            if let Err(cleanup) = store.delete_object(&object_key).await {
+                tracing::error!(key = %object_key, error = %cleanup, "could not remove the object of a failed call");
+            }
+            Err(store_err(e))
+        }
+    }
+}
+
+/// Whisper's language code for a trunk language (`zh-TW` → `zh`).
+fn language_code(language: &str) -> &str {
+    language.split(['-', '_']).next().unwrap_or(language)
+}

@@ -1,0 +1,349 @@
+//! IVR prompts: the audio files menus and queues name, one set per language.
+//!
+//! A prompt named `main-menu` for a trunk in `zh-TW` is the file
+//! `<data_dir>/prompts/zh-TW/main-menu.wav` — any WAV the audio crate decodes (PCM, float,
+//! G.711; any rate; mono or stereo, mixed down), played as 8 kHz G.711. A center replaces the
+//! default set by dropping its own recordings there under the same names, and adds prompts for
+//! its own menus the same way.
+//!
+//! The default set is generated at start-up with espeak-ng when a file is missing, so a fresh
+//! install speaks both languages without any recording session. Music on hold is a comfort
+//! sentence followed by a short synthesized melody, looped by the player.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use earshot_audio::{decode_wav, encode_wav, Audio, Encoding};
+use thiserror::Error;
+
+/// The languages of the default set, with the espeak-ng voice that speaks each.
+pub const LANGUAGES: [(&str, &str); 2] = [("zh-TW", "cmn"), ("en", "en-us")];
+
+/// Sample rate of every prompt held in memory (G.711's).
+pub const RATE: u32 = 8_000;
+
+/// The default prompts: name, zh-TW text, English text.
+pub const DEFAULTS: [(&str, &str, &str); 7] = [
+    (
+        "main-menu",
+        "您好，歡迎致電。信用卡服務請按一，貸款服務請按二，其他服務請按三。重聽請按九。",
+        "Welcome. For credit cards, press 1. For loans, press 2. For anything else, press 3. To hear these options again, press 9.",
+    ),
+    (
+        "loans-menu",
+        "貸款服務。房屋貸款請按一，其他服務請按二。回到主選單請按星號。",
+        "Loans. For mortgages, press 1. For anything else, press 2. To return to the main menu, press star.",
+    ),
+    (
+        "invalid",
+        "您的輸入無效，請重新選擇。",
+        "Sorry, that is not a valid choice.",
+    ),
+    (
+        "moh",
+        "您的來電對我們非常重要，專員將盡快為您服務，請稍候。",
+        "Your call is important to us. An agent will be with you shortly. Please hold.",
+    ),
+    (
+        "closed",
+        "很抱歉，目前所有專員都在忙線中，請稍後再撥。謝謝您的來電，再見。",
+        "Sorry, all our agents are busy. Please call again later. Thank you for calling, goodbye.",
+    ),
+    (
+        "goodbye",
+        "謝謝您的來電，再見。",
+        "Thank you for calling. Goodbye.",
+    ),
+    (
+        "connecting",
+        "正在為您轉接專員，請稍候。",
+        "Connecting you to an agent, please wait.",
+    ),
+];
+
+#[derive(Debug, Error)]
+pub enum PromptError {
+    #[error("{path}: cannot read the prompt: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot write the prompt: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a usable WAV file: {source}")]
+    Decode {
+        path: PathBuf,
+        #[source]
+        source: earshot_audio::WavError,
+    },
+    #[error("{path}: the prompt is empty")]
+    Empty { path: PathBuf },
+    #[error("espeak-ng could not speak prompt {name:?} ({language}): {detail} (install it with scripts/deps)")]
+    Speak {
+        name: String,
+        language: String,
+        detail: String,
+    },
+    #[error("prompt {name:?} in {language} is missing: put a WAV file at {path}")]
+    Missing {
+        name: String,
+        language: String,
+        path: PathBuf,
+    },
+}
+
+/// Prompt audio in memory: mono samples at [`RATE`], shared by every call that plays it.
+pub type PromptAudio = Arc<Vec<i16>>;
+
+/// Every prompt of every language, loaded once at start-up (and on reconfiguration).
+#[derive(Debug, Clone, Default)]
+pub struct PromptLibrary {
+    prompts: HashMap<(String, String), PromptAudio>,
+}
+
+impl PromptLibrary {
+    /// Load `dir/<language>/*.wav` for every language directory present.
+    pub fn load(dir: &Path) -> Result<PromptLibrary, PromptError> {
+        let mut prompts = HashMap::new();
+        let Ok(languages) = std::fs::read_dir(dir) else {
+            return Ok(PromptLibrary { prompts });
+        };
+        for lang in languages.flatten() {
+            if !lang.path().is_dir() {
+                continue;
+            }
+            let language = lang.file_name().to_string_lossy().into_owned();
+            let files = std::fs::read_dir(lang.path()).map_err(|source| PromptError::Read {
+                path: lang.path(),
+                source,
+            })?;
+            for file in files.flatten() {
+                let path = file.path();
+                if path.extension().and_then(|e| e.to_str()) != Some("wav") {
+                    continue;
+                }
+                let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+                    continue;
+                };
+                let audio = load_prompt(&path)?;
+                prompts.insert((language.clone(), name.to_owned()), audio);
+            }
+        }
+        Ok(PromptLibrary { prompts })
+    }
+
+    /// The prompt `name` in `language`, falling back to any language that has it.
+    pub fn get(&self, language: &str, name: &str) -> Option<PromptAudio> {
+        self.prompts
+            .get(&(language.to_owned(), name.to_owned()))
+            .or_else(|| {
+                // Deterministic fallback: the first language in sorted order.
+                let mut others: BTreeMap<&str, &PromptAudio> = BTreeMap::new();
+                for ((l, n), a) in &self.prompts {
+                    if n == name {
+                        others.insert(l, a);
+                    }
+                }
+                others.into_values().next()
+            })
+            .cloned()
+    }
+
+    /// Check that every named prompt exists in `language` (or a fallback), so a menu that names
+    /// a prompt nobody recorded fails at configuration time, not in front of a caller.
+    pub fn require<'a>(
+        &self,
+        dir: &Path,
+        language: &str,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), PromptError> {
+        for name in names {
+            if self.get(language, name).is_none() {
+                return Err(PromptError::Missing {
+                    name: name.to_owned(),
+                    language: language.to_owned(),
+                    path: dir.join(language).join(format!("{name}.wav")),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.prompts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prompts.is_empty()
+    }
+}
+
+/// Decode a prompt file to mono 8 kHz 16-bit samples.
+pub fn load_prompt(path: &Path) -> Result<PromptAudio, PromptError> {
+    let bytes = std::fs::read(path).map_err(|source| PromptError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let (_, audio) = decode_wav(&bytes).map_err(|source| PromptError::Decode {
+        path: path.to_owned(),
+        source,
+    })?;
+    let frames = audio.frames();
+    if frames == 0 {
+        return Err(PromptError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    let n = audio.channels.len().max(1) as f32;
+    let mono: Vec<f32> = (0..frames)
+        .map(|i| audio.channels.iter().map(|c| c[i]).sum::<f32>() / n)
+        .collect();
+    let mono = Audio::mono(audio.sample_rate, mono).resampled(RATE);
+    Ok(Arc::new(
+        mono.channels[0]
+            .iter()
+            .map(|s| (s.clamp(-1.0, 1.0) * 32_767.0) as i16)
+            .collect(),
+    ))
+}
+
+/// Write the default prompt set into `dir` where files are missing; returns how many were made.
+/// Existing files — the center's own recordings — are never overwritten.
+pub fn ensure_defaults(dir: &Path) -> Result<usize, PromptError> {
+    let mut made = 0;
+    for (language, voice) in LANGUAGES {
+        let lang_dir = dir.join(language);
+        std::fs::create_dir_all(&lang_dir).map_err(|source| PromptError::Write {
+            path: lang_dir.clone(),
+            source,
+        })?;
+        for (name, zh, en) in DEFAULTS {
+            let path = lang_dir.join(format!("{name}.wav"));
+            if path.exists() {
+                continue;
+            }
+            let text = if language == "en" { en } else { zh };
+            let mut speech = speak(&lang_dir, name, language, voice, text)?;
+            if name == "moh" {
+                speech.extend(melody());
+            }
+            let wav = encode_wav(&Audio::mono(RATE, speech), Encoding::Pcm { bits: 16 });
+            // Write then rename, so a crash never leaves half a prompt under the real name.
+            let tmp = path.with_extension("wav.tmp");
+            std::fs::write(&tmp, &wav)
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|source| PromptError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}
+
+/// Speak `text` with espeak-ng, as mono f32 at [`RATE`]. espeak-ng writes a file (its
+/// `--stdout` WAV header claims an endless stream), next to where the prompt will live.
+fn speak(
+    dir: &Path,
+    name: &str,
+    language: &str,
+    voice: &str,
+    text: &str,
+) -> Result<Vec<f32>, PromptError> {
+    let fail = |detail: String| PromptError::Speak {
+        name: name.to_owned(),
+        language: language.to_owned(),
+        detail,
+    };
+    let raw = dir.join(format!(".{name}.espeak.wav"));
+    let out = Command::new("espeak-ng")
+        .args(["-v", voice, "-s", "150", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(String::from_utf8_lossy(&out.stderr).trim().to_owned()));
+    }
+    let bytes = std::fs::read(&raw).map_err(|e| fail(e.to_string()));
+    let _ = std::fs::remove_file(&raw);
+    let (_, audio) = decode_wav(&bytes?).map_err(|e| fail(e.to_string()))?;
+    let audio = audio.resampled(RATE);
+    let mut samples = audio.channels.into_iter().next().unwrap_or_default();
+    // espeak-ng speaks softly; bring the peak to about -3 dBFS so prompts are level.
+    let peak = samples.iter().fold(0f32, |m, s| m.max(s.abs()));
+    if peak > 0.0 {
+        let gain = 0.7 / peak;
+        samples.iter_mut().for_each(|s| *s *= gain);
+    }
+    Ok(samples)
+}
+
+/// Four seconds of a soft arpeggio (C major), with short fades so the loop does not click.
+fn melody() -> Vec<f32> {
+    let notes = [
+        261.63f32, 329.63, 392.0, 523.25, 392.0, 329.63, 261.63, 196.0,
+    ];
+    let per_note = RATE as usize / 2;
+    let mut out = Vec::with_capacity(per_note * notes.len());
+    for f in notes {
+        for i in 0..per_note {
+            let t = i as f32 / RATE as f32;
+            let fade = (i.min(per_note - i) as f32 / 400.0).min(1.0);
+            out.push(0.25 * fade * (2.0 * std::f32::consts::PI * f * t).sin());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_generated_once_and_load_in_both_languages() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = ensure_defaults(dir.path()).unwrap();
+        assert_eq!(made, DEFAULTS.len() * LANGUAGES.len());
+        assert_eq!(
+            ensure_defaults(dir.path()).unwrap(),
+            0,
+            "existing files are kept"
+        );
+        let lib = PromptLibrary::load(dir.path()).unwrap();
+        assert_eq!(lib.len(), made);
+        for (language, _) in LANGUAGES {
+            let menu = lib.get(language, "main-menu").unwrap();
+            // A spoken menu lasts seconds, and is not silence.
+            assert!(menu.len() > 2 * RATE as usize, "{language}: {}", menu.len());
+            let loud = menu.iter().filter(|s| s.unsigned_abs() > 3000).count();
+            assert!(loud > menu.len() / 50, "{language}: too quiet");
+        }
+        let moh = lib.get("en", "moh").unwrap();
+        assert!(moh.len() > 4 * RATE as usize, "music follows the sentence");
+        assert!(lib
+            .require(dir.path(), "zh-TW", ["main-menu", "closed"])
+            .is_ok());
+        let err = lib
+            .require(dir.path(), "zh-TW", ["no-such-prompt"])
+            .unwrap_err();
+        assert!(err.to_string().contains("no-such-prompt.wav"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_prompt_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("en")).unwrap();
+        std::fs::write(dir.path().join("en/bad.wav"), b"RIFF\0\0\0\0WAVEjunk").unwrap();
+        let err = PromptLibrary::load(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("bad.wav"), "{err}");
+    }
+}
