@@ -689,7 +689,7 @@ impl Switch {
                     .response(488, "Not Acceptable Here")
                     .with_to_tag(&earshot_sip::new_tag());
                 resp.headers
-                    .push("Warning", format!("399 earshot \"bad SDP: {e}\""));
+                    .push("Warning", warning(&format!("bad SDP: {e}")));
                 self.send_final(&key, resp, now);
                 return;
             }
@@ -711,7 +711,7 @@ impl Switch {
                 let mut resp = req
                     .response(488, "Not Acceptable Here")
                     .with_to_tag(&earshot_sip::new_tag());
-                resp.headers.push("Warning", format!("399 earshot \"{e}\""));
+                resp.headers.push("Warning", warning(&e));
                 self.send_final(&key, resp, now);
                 return;
             }
@@ -877,7 +877,7 @@ impl Switch {
             Err(e) => {
                 let mut resp = req.response(488, "Not Acceptable Here");
                 resp.headers
-                    .push("Warning", format!("399 earshot \"bad SDP: {e}\""));
+                    .push("Warning", warning(&format!("bad SDP: {e}")));
                 self.send_final(&key, resp, now);
                 return;
             }
@@ -1325,6 +1325,17 @@ impl Switch {
             Some(self.cfg.sip_addr.port()),
         )
     }
+}
+
+/// A Warning header value (RFC 3261 §20.43) carrying `text` as a valid quoted string.
+fn warning(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    format!("399 earshot \"{text}\"")
 }
 
 /// The SDP body of a SIP message.
