@@ -317,7 +317,10 @@ async fn stored_calls(up: &Up, n: usize) -> Vec<StoredCall> {
     }
 }
 
-async fn queue_events(up: &Up) -> Vec<(String, Option<String>, Option<i64>, Option<i64>)> {
+/// A stored queue event: kind, agent, wait, talk.
+type Event = (String, Option<String>, Option<i64>, Option<i64>);
+
+async fn queue_events(up: &Up) -> Vec<Event> {
     let db = up.db().await;
     let rows = sqlx::query("SELECT kind, agent, wait_ms, talk_ms FROM queue_events ORDER BY id")
         .fetch_all(&db)
@@ -329,7 +332,7 @@ async fn queue_events(up: &Up) -> Vec<(String, Option<String>, Option<i64>, Opti
         .collect()
 }
 
-fn kinds(events: &[(String, Option<String>, Option<i64>, Option<i64>)]) -> Vec<String> {
+fn kinds(events: &[Event]) -> Vec<String> {
     events
         .iter()
         .map(|(k, a, _, _)| match a {
@@ -793,4 +796,101 @@ async fn bad_input_is_refused_clearly_and_an_abandoned_call_over_tcp_is_recorded
     // And the service kept running throughout.
     let reply = ask(head("OPTIONS", 5, "", ""));
     assert!(reply.starts_with("SIP/2.0 200"), "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_cut_by_a_crash_is_recovered_on_restart() {
+    support::require_tool("sipp", "-v").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    let mut up = start(&data, &routing("10s", "ring-all"), false);
+
+    let tone = audio::tones(&[(440.0, 15_000)], 0.3);
+    let mut caller = RtpStream::new(0x6666_0001);
+    caller
+        .dtmf(0, '1', 160)
+        .unwrap()
+        .audio(500, Codec::Pcmu, &tone)
+        .unwrap();
+    let caller_pcap = work.join("caller.pcap");
+    caller.write_pcap(&caller_pcap).unwrap();
+    let (_phone, phone_port, _) = agent_phone(
+        &work,
+        "agent",
+        "1001",
+        &[("ring_ms", "200"), ("pcap", caller_pcap.to_str().unwrap())],
+    );
+    register(&work, &up, "1001", "secret-1001", phone_port);
+    let scenario = write_named(
+        &work,
+        "caller",
+        "caller",
+        &[
+            ("from_user", "0933333333"),
+            ("to_user", "5000"),
+            ("pcap", caller_pcap.to_str().unwrap()),
+            ("hold_ms", "20000"),
+        ],
+    );
+    let started = Instant::now();
+    let _caller = Sipp::new(scenario, sipp::free_port().unwrap())
+        .remote(up.sip)
+        .media_port(sipp::free_media_port().unwrap())
+        .calls(1)
+        .timeout(Duration::from_secs(30))
+        .log_dir(log_dir(&work.join("caller")))
+        .spawn()
+        .unwrap();
+    // Wait for the agent to be connected, let the call run, then kill the process outright.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !kinds(&queue_events(&up).await).contains(&"connect:1001".to_owned()) {
+        assert!(Instant::now() < deadline, "never connected:\n{}", up.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    up.child.kill().unwrap();
+    let lasted = started.elapsed().as_millis() as i64;
+    up.child.wait().unwrap();
+    let spool: Vec<_> = std::fs::read_dir(data.join("spool"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        spool.len(),
+        2,
+        "the recording and its sidecar are in the spool: {spool:?}"
+    );
+    drop(up);
+
+    // The restart stores the interrupted call with what was recorded up to the last sync.
+    let up = start(&data, &routing("10s", "ring-all"), false);
+    let calls = stored_calls(&up, 1).await;
+    let call = &calls[0];
+    assert_eq!(call.outcome.as_deref(), Some("failed"));
+    assert_eq!(
+        call.agent.as_deref(),
+        Some("1001"),
+        "the sidecar knew the agent"
+    );
+    assert_eq!(call.queue.as_deref(), Some("cards"));
+    let wav = audio::load_wav(&data.join("objects").join(&call.object_key)).unwrap();
+    let kept = wav.duration_ms() as i64;
+    assert!(
+        kept <= lasted && kept >= lasted - 1_500,
+        "{kept} ms kept of a call that ran {lasted} ms before the crash"
+    );
+    // The audio that was kept is the call's: the tone on both sides after the connect.
+    assert!(audio::rms(wav.left(), 1_000..(kept as u64 - 200)) > 0.05);
+    assert!(audio::rms(wav.right(), (kept as u64 - 2_000)..(kept as u64 - 200)) > 0.05);
+    assert!(
+        std::fs::read_dir(data.join("spool"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "spool emptied"
+    );
 }
