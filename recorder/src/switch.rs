@@ -477,10 +477,13 @@ impl Switch {
     pub fn handle_timeout(&mut self, now: Millis) {
         self.tx.handle_timeout(now);
         self.drain_tu(now);
-        self.acd.handle_timeout(now);
+        // Expired registrations first, so the ACD never offers a call to a phone that is gone.
         for (user, _binding) in self.registrar.expire(now) {
-            self.agent_offline(&user, "registration expired", now);
+            if self.registrar.lookup(&user, now).is_empty() {
+                self.agent_offline(&user, "registration expired", now);
+            }
         }
+        self.acd.handle_timeout(now);
         let mut unacked = Vec::new();
         for (call, p) in &mut self.pending_2xx {
             p.handle_timeout(now);
@@ -1143,7 +1146,12 @@ impl Switch {
             .lookup(agent.as_str(), now)
             .into_iter()
             .next();
-        let (Some(call), Some(binding)) = (self.calls.get(&id), binding) else {
+        let Some(binding) = binding else {
+            // Logged in without a phone to ring: log the agent out rather than offer again.
+            self.agent_offline(agent.as_str(), "no registered phone", now);
+            return;
+        };
+        let Some(call) = self.calls.get(&id) else {
             acd_ok(self.acd.declined(id, &agent, now));
             return;
         };

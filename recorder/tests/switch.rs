@@ -1,0 +1,396 @@
+//! The B2BUA without sockets: a whole call fed to the sans-IO `Switch` as SIP text and media
+//! events on a fake clock, with every SIP message it sends parsed back and checked — digest
+//! registration, the caller answered with our SDP, the IVR digit, the offer to the agent's
+//! contact, the bridge, the ring timeout and the teardown with its call record.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use earshot_recorder::switch::{
+    Directory, HangupBy, MediaCommand, MediaEvent, Outcome, StoreOp, Switch, SwitchConfig, Trunk,
+};
+use earshot_routing::{
+    AgentConfig, AgentId, CallId, Member, MenuAction, MenuConfig, MenuId, PromptId, QueueConfig,
+    QueueEventKind, QueueId, RoutingConfig, Strategy,
+};
+use earshot_sip::digest::{self, Challenge};
+use earshot_sip::{Message, Response, Transport};
+
+const PW: &str = "secret";
+
+fn addr(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+fn directory(agents: &[&str]) -> Directory {
+    let routing = RoutingConfig {
+        agents: agents
+            .iter()
+            .map(|a| AgentConfig {
+                id: AgentId::new(*a),
+                name: a.to_string(),
+                skills: Default::default(),
+            })
+            .collect(),
+        queues: vec![QueueConfig {
+            id: QueueId::new("cards"),
+            strategy: Strategy::LongestIdle,
+            members: agents
+                .iter()
+                .map(|a| Member {
+                    agent: AgentId::new(*a),
+                    tier: 1,
+                })
+                .collect(),
+            required_skills: Default::default(),
+            ring_timeout_ms: 5_000,
+            wrap_up_ms: 1_000,
+            max_wait_ms: None,
+            overflow_queue: None,
+            tier_wait_ms: 10_000,
+            auto_break_after: None,
+            service_level_ms: 20_000,
+            moh_prompt: Some(PromptId::new("moh")),
+            closing_prompt: None,
+        }],
+        menus: vec![MenuConfig {
+            id: MenuId::new("main"),
+            prompt: PromptId::new("main-menu"),
+            invalid_prompt: None,
+            timeout_ms: 5_000,
+            max_repeats: 1,
+            entries: [('1', MenuAction::Queue(QueueId::new("cards")))].into(),
+        }],
+    };
+    Directory {
+        routing,
+        trunks: vec![Trunk {
+            name: "pstn".into(),
+            net: "127.0.0.1/32".parse().unwrap(),
+            entry_menu: MenuId::new("main"),
+            language: "en".into(),
+            max_calls: None,
+        }],
+        credentials: agents
+            .iter()
+            .map(|a| (a.to_string(), digest::ha1(a, "earshot", PW)))
+            .collect::<HashMap<_, _>>(),
+    }
+}
+
+fn switch(agents: &[&str]) -> Switch {
+    Switch::new(
+        SwitchConfig {
+            sip_addr: addr(5060),
+            media_ip: "127.0.0.1".parse().unwrap(),
+            realm: "earshot".into(),
+            max_calls: 10,
+            rate_per_second: 1_000,
+            rate_burst: 1_000,
+            rtp_ports: (40_000, 40_100),
+            epoch_at_zero: 1_700_000_000_000,
+            max_call_ms: 3_600_000,
+        },
+        directory(agents),
+    )
+}
+
+/// Everything the switch sent, parsed, with its destination.
+fn sent(sw: &mut Switch) -> Vec<(SocketAddr, Message)> {
+    let mut out = Vec::new();
+    while let Some(t) = sw.poll_transmit() {
+        out.push((t.to, Message::parse(&t.bytes).expect("we send valid SIP")));
+    }
+    out
+}
+
+fn media(sw: &mut Switch) -> Vec<MediaCommand> {
+    std::iter::from_fn(|| sw.poll_media()).collect()
+}
+
+fn responses(msgs: &[(SocketAddr, Message)]) -> Vec<(SocketAddr, Response)> {
+    msgs.iter()
+        .filter_map(|(a, m)| match m {
+            Message::Response(r) => Some((*a, r.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn requests(msgs: &[(SocketAddr, Message)]) -> Vec<(SocketAddr, earshot_sip::Request)> {
+    msgs.iter()
+        .filter_map(|(a, m)| match m {
+            Message::Request(r) => Some((*a, r.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn register(sw: &mut Switch, user: &str, phone_port: u16, now: u64) {
+    let req = |cseq: u32, auth: &str| {
+        format!(
+            "REGISTER sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{phone_port};branch=z9hG4bKreg{user}{cseq}\r\nFrom: <sip:{user}@127.0.0.1>;tag=r{user}\r\nTo: <sip:{user}@127.0.0.1>\r\nCall-ID: reg-{user}\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:{user}@127.0.0.1:{phone_port}>\r\nExpires: 600\r\n{auth}Content-Length: 0\r\n\r\n"
+        )
+    };
+    sw.handle_sip(req(1, "").as_bytes(), addr(phone_port), Transport::Udp, now);
+    let out = responses(&sent(sw));
+    assert_eq!(out[0].1.status, 401, "a challenge first");
+    let challenge = Challenge::parse(out[0].1.headers.get("WWW-Authenticate").unwrap()).unwrap();
+    let auth = digest::respond(&challenge, user, PW, "REGISTER", "sip:127.0.0.1:5060");
+    sw.handle_sip(
+        req(2, &format!("Authorization: {auth}\r\n")).as_bytes(),
+        addr(phone_port),
+        Transport::Udp,
+        now,
+    );
+    let out = responses(&sent(sw));
+    assert_eq!(out[0].1.status, 200, "{:?}", out[0].1);
+}
+
+const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n";
+
+fn invite(caller_port: u16, call_id: &str) -> String {
+    format!(
+        "INVITE sip:5000@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{caller_port};branch=z9hG4bKinv{call_id}\r\nFrom: <sip:0912345678@127.0.0.1>;tag=caller\r\nTo: <sip:5000@127.0.0.1>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\nContact: <sip:0912345678@127.0.0.1:{caller_port}>\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{SDP}",
+        SDP.len()
+    )
+}
+
+/// A phone's response to a request the switch sent it.
+fn answer(
+    req: &earshot_sip::Request,
+    status: u16,
+    to_tag: &str,
+    sdp: Option<&str>,
+    port: u16,
+) -> String {
+    let mut out = format!("SIP/2.0 {status} X\r\n");
+    for name in ["Via", "From", "Call-ID", "CSeq"] {
+        for v in req.headers.get_all(name) {
+            out.push_str(&format!("{name}: {v}\r\n"));
+        }
+    }
+    out.push_str(&format!(
+        "To: {};tag={to_tag}\r\n",
+        req.headers.get("To").unwrap()
+    ));
+    out.push_str(&format!("Contact: <sip:agent@127.0.0.1:{port}>\r\n"));
+    match sdp {
+        Some(sdp) => out.push_str(&format!(
+            "Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        )),
+        None => out.push_str("Content-Length: 0\r\n\r\n"),
+    }
+    out
+}
+
+#[test]
+fn a_call_through_ivr_queue_and_agent_then_caller_hangs_up() {
+    let mut sw = switch(&["1001"]);
+    register(&mut sw, "1001", 6001, 0);
+
+    // The caller is answered at once with our SDP, in its codec order, with its DTMF type.
+    sw.handle_sip(
+        invite(5070, "call-1").as_bytes(),
+        addr(5070),
+        Transport::Udp,
+        1_000,
+    );
+    let out = responses(&sent(&mut sw));
+    let ok = out.iter().find(|(_, r)| r.status == 200).expect("200 OK");
+    assert_eq!(ok.0, addr(5070));
+    let body = String::from_utf8(ok.1.body.clone()).unwrap();
+    assert!(body.contains("c=IN IP4 127.0.0.1"), "{body}");
+    assert!(
+        body.contains("m=audio 400") && body.contains("RTP/AVP 8 0 101"),
+        "{body}"
+    );
+    let cmds = media(&mut sw);
+    assert!(matches!(cmds[0], MediaCommand::Open { .. }), "{cmds:?}");
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, MediaCommand::Play { prompt, .. } if prompt == "main-menu")),
+        "{cmds:?}"
+    );
+    let call = match &cmds[0] {
+        MediaCommand::Open { call, .. } => *call,
+        _ => unreachable!(),
+    };
+    let caller_tag = ok.1.headers.to_addr().unwrap().tag().unwrap().to_owned();
+    let ack = format!(
+        "ACK sip:earshot@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKack1\r\nFrom: <sip:0912345678@127.0.0.1>;tag=caller\r\nTo: <sip:5000@127.0.0.1>;tag={caller_tag}\r\nCall-ID: call-1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+    );
+    sw.handle_sip(ack.as_bytes(), addr(5070), Transport::Udp, 1_010);
+    // No 200 retransmission after the ACK.
+    sw.handle_timeout(3_000);
+    assert!(responses(&sent(&mut sw)).is_empty());
+
+    // The caller presses 1 (barge-in): the prompt stops, the agent's phone is offered the
+    // call at its registered contact, with our SDP on another port and the caller's codecs.
+    sw.handle_media_event(MediaEvent::Digit { call, digit: '1' }, 3_500);
+    let cmds = media(&mut sw);
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, MediaCommand::StopPrompt { .. })));
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, MediaCommand::Play { prompt, looped: true, .. } if prompt == "moh")));
+    let reqs = requests(&sent(&mut sw));
+    let (to, offer) = reqs
+        .iter()
+        .find(|(_, r)| r.method.as_str() == "INVITE")
+        .unwrap();
+    assert_eq!(*to, addr(6001));
+    let offer_sdp = String::from_utf8(offer.body.clone()).unwrap();
+    assert!(offer_sdp.contains("RTP/AVP 8 0 101"), "{offer_sdp}");
+    assert_ne!(
+        offer_sdp.lines().find(|l| l.starts_with("m=")),
+        body.lines().find(|l| l.starts_with("m=")),
+        "the agent leg has its own port"
+    );
+
+    // The agent rings, then answers: the switch ACKs and bridges.
+    sw.handle_sip(
+        answer(offer, 180, "agent", None, 6001).as_bytes(),
+        addr(6001),
+        Transport::Udp,
+        3_600,
+    );
+    let agent_sdp = SDP.replace("7000", "7100");
+    sw.handle_sip(
+        answer(offer, 200, "agent", Some(&agent_sdp), 6001).as_bytes(),
+        addr(6001),
+        Transport::Udp,
+        4_500,
+    );
+    let reqs = requests(&sent(&mut sw));
+    assert!(
+        reqs.iter()
+            .any(|(a, r)| *a == addr(6001) && r.method.as_str() == "ACK"),
+        "{reqs:?}"
+    );
+    let cmds = media(&mut sw);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, MediaCommand::Bridge { agent_name: Some(a), .. } if a == "1001")),
+        "{cmds:?}"
+    );
+
+    // The caller hangs up: 200 to the caller, BYE to the agent, the call record.
+    let bye = format!(
+        "BYE sip:earshot@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKbye1\r\nFrom: <sip:0912345678@127.0.0.1>;tag=caller\r\nTo: <sip:5000@127.0.0.1>;tag={caller_tag}\r\nCall-ID: call-1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n"
+    );
+    sw.handle_sip(bye.as_bytes(), addr(5070), Transport::Udp, 14_500);
+    let out = sent(&mut sw);
+    assert!(responses(&out)
+        .iter()
+        .any(|(a, r)| *a == addr(5070) && r.status == 200));
+    assert!(requests(&out)
+        .iter()
+        .any(|(a, r)| *a == addr(6001) && r.method.as_str() == "BYE"));
+    let cmds = media(&mut sw);
+    let summary = cmds
+        .iter()
+        .find_map(|c| match c {
+            MediaCommand::Close { summary, .. } => Some(summary.clone()),
+            _ => None,
+        })
+        .expect("the call is closed");
+    assert_eq!(summary.outcome, Outcome::Answered);
+    assert_eq!(summary.hangup_by, HangupBy::Caller);
+    assert_eq!(summary.agent.as_deref(), Some("1001"));
+    assert_eq!(summary.queue.as_deref(), Some("cards"));
+    assert_eq!(summary.ivr_path, "main:1");
+    assert_eq!(summary.dtmf, "1");
+    assert_eq!(
+        summary.wait_ms,
+        Some(1_000),
+        "queued at 3.5 s, connected at 4.5 s"
+    );
+    assert_eq!(summary.talk_ms, Some(10_000));
+    assert_eq!(summary.started_at, 1_700_000_001_000);
+    assert_eq!(sw.active_calls(), 0);
+
+    let events: Vec<QueueEventKind> = std::iter::from_fn(|| sw.poll_store())
+        .filter_map(|op| match op {
+            StoreOp::Queue { event, .. } => Some(event.kind),
+            _ => None,
+        })
+        .collect();
+    assert!(matches!(events[0], QueueEventKind::Enter));
+    assert!(matches!(events[1], QueueEventKind::Offer { .. }));
+    assert!(matches!(
+        events[2],
+        QueueEventKind::Connect { wait_ms: 1_000, .. }
+    ));
+    assert!(matches!(
+        events[3],
+        QueueEventKind::Complete {
+            talk_ms: 10_000,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn an_unanswered_offer_is_cancelled_at_the_ring_timeout_and_untrusted_sources_are_refused() {
+    let mut sw = switch(&["1001"]);
+    register(&mut sw, "1001", 6001, 0);
+
+    // Not from a trunk: 403, no call.
+    sw.handle_sip(
+        invite(5070, "stranger").as_bytes(),
+        SocketAddr::from(([10, 0, 0, 9], 5070)),
+        Transport::Udp,
+        100,
+    );
+    let out = responses(&sent(&mut sw));
+    assert!(out.iter().any(|(_, r)| r.status == 403), "{out:?}");
+    assert_eq!(sw.active_calls(), 0);
+
+    sw.handle_sip(
+        invite(5070, "call-2").as_bytes(),
+        addr(5070),
+        Transport::Udp,
+        1_000,
+    );
+    let _ = sent(&mut sw);
+    let call = media(&mut sw)
+        .iter()
+        .find_map(|c| match c {
+            MediaCommand::Open { call, .. } => Some(*call),
+            _ => None,
+        })
+        .unwrap();
+    sw.handle_media_event(MediaEvent::Digit { call, digit: '1' }, 2_000);
+    let reqs = requests(&sent(&mut sw));
+    let (_, offer) = reqs
+        .iter()
+        .find(|(_, r)| r.method.as_str() == "INVITE")
+        .unwrap()
+        .clone();
+    sw.handle_sip(
+        answer(&offer, 180, "agent", None, 6001).as_bytes(),
+        addr(6001),
+        Transport::Udp,
+        2_100,
+    );
+    let _ = sent(&mut sw);
+    // Ring timeout (5 s): CANCEL goes to the phone.
+    let mut now = 2_100;
+    let mut cancelled = false;
+    while now < 8_000 && !cancelled {
+        now = sw.poll_timeout().unwrap_or(now + 100).max(now + 1);
+        sw.handle_timeout(now);
+        cancelled = requests(&sent(&mut sw))
+            .iter()
+            .any(|(a, r)| *a == addr(6001) && r.method.as_str() == "CANCEL");
+    }
+    assert!(cancelled, "a CANCEL by 8 s");
+    assert!(
+        (7_000..7_200).contains(&now),
+        "cancelled at {now} ms, ring timeout 5 s from 2 s"
+    );
+    let _ = CallId(0);
+}
