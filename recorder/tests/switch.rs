@@ -79,14 +79,18 @@ fn directory(agents: &[&str]) -> Directory {
 }
 
 fn switch(agents: &[&str]) -> Switch {
+    switch_with(agents, 10, 1_000)
+}
+
+fn switch_with(agents: &[&str], max_calls: usize, rate: u32) -> Switch {
     Switch::new(
         SwitchConfig {
             sip_addr: addr(5060),
             media_ip: "127.0.0.1".parse().unwrap(),
             realm: "earshot".into(),
-            max_calls: 10,
-            rate_per_second: 1_000,
-            rate_burst: 1_000,
+            max_calls,
+            rate_per_second: rate,
+            rate_burst: rate,
             rtp_ports: (40_000, 40_100),
             epoch_at_zero: 1_700_000_000_000,
             max_call_ms: 3_600_000,
@@ -393,4 +397,52 @@ fn an_unanswered_offer_is_cancelled_at_the_ring_timeout_and_untrusted_sources_ar
         "cancelled at {now} ms, ring timeout 5 s from 2 s"
     );
     let _ = CallId(0);
+}
+
+#[test]
+fn limits_refuse_calls_over_the_maximum_and_drop_a_flood() {
+    let mut sw = switch_with(&["1001"], 1, 20);
+    sw.handle_sip(
+        invite(5070, "first").as_bytes(),
+        addr(5070),
+        Transport::Udp,
+        0,
+    );
+    assert!(responses(&sent(&mut sw))
+        .iter()
+        .any(|(_, r)| r.status == 200));
+    sw.handle_sip(
+        invite(5071, "second").as_bytes(),
+        addr(5071),
+        Transport::Udp,
+        10,
+    );
+    let out = responses(&sent(&mut sw));
+    let busy = out
+        .iter()
+        .find(|(_, r)| r.status == 503)
+        .expect("503 over max_calls");
+    assert!(busy.1.headers.get("Retry-After").is_some());
+    assert_eq!(sw.active_calls(), 1, "the first call is untouched");
+
+    // A flood from one address: the burst is answered, the rest dropped; others still served.
+    let options = |n: u32| {
+        format!(
+            "OPTIONS sip:earshot@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bKfl{n}\r\nFrom: <sip:f@192.0.2.7>;tag=f\r\nTo: <sip:earshot@127.0.0.1>\r\nCall-ID: flood-{n}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let flooder = SocketAddr::from(([192, 0, 2, 7], 5099));
+    let mut answered = 0;
+    for n in 0..200 {
+        sw.handle_sip(options(n).as_bytes(), flooder, Transport::Udp, 100);
+        answered += responses(&sent(&mut sw)).len();
+    }
+    assert_eq!(answered, 20, "a burst of 20, then nothing");
+    assert_eq!(sw.stats.requests_rate_limited, 180);
+    sw.handle_sip(options(999).as_bytes(), addr(5072), Transport::Udp, 100);
+    assert_eq!(
+        responses(&sent(&mut sw)).len(),
+        1,
+        "another source is still answered"
+    );
 }
