@@ -179,6 +179,21 @@ impl IncrementalWav {
             .map_err(io_error(&self.path, "sync the file to disk"))
     }
 
+    /// Like [`IncrementalWav::sync`], but leaves the `fdatasync` to the caller: writes what
+    /// was appended and the sizes, and returns a handle on the same file to sync elsewhere
+    /// (an async runtime syncs on a blocking thread rather than stalling every call).
+    ///
+    /// # Errors
+    ///
+    /// When a write fails or the file handle cannot be duplicated.
+    pub fn prepare_sync(&mut self) -> Result<std::fs::File, WavFileError> {
+        self.write_buffer()?;
+        self.write_sizes()?;
+        self.file
+            .try_clone()
+            .map_err(io_error(&self.path, "duplicate the file handle"))
+    }
+
     /// Completes the file: writes the rest, the final sizes, and `fsync`s.
     ///
     /// # Errors

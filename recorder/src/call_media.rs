@@ -172,9 +172,15 @@ async fn run(
     let mut player: Option<PromptPlayer> = None;
     let mut caller_buf = vec![0u8; 2048];
     let mut agent_buf = vec![0u8; 2048];
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Prompts need a 20 ms pace; the recording only needs flushing now and then (what is final
+    // is decided by RTP time, not by when we look), so a bridged call wakes 5 times a second
+    // rather than 50.
+    let mut prompt_tick = tokio::time::interval(Duration::from_millis(20));
+    prompt_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut flush_tick = tokio::time::interval(Duration::from_millis(200));
+    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_sync = Instant::now();
+    let mut syncing: Option<tokio::task::JoinHandle<()>> = None;
     let mut bridged = false;
 
     loop {
@@ -215,7 +221,7 @@ async fn run(
                 let Ok(pkt) = RtpPacket::parse(bytes) else { continue };
                 recorder.push(Channel::Agent, &pkt, &leg.payloads, now_ms(now));
             }
-            _ = tick.tick() => {
+            _ = prompt_tick.tick(), if player.is_some() => {
                 let now = Instant::now();
                 if let Some(p) = player.as_mut() {
                     let t = now_ms(now);
@@ -229,14 +235,27 @@ async fn run(
                         let _ = ctx.events.send((MediaEvent::PromptFinished { call }, now));
                     }
                 }
+            }
+            _ = flush_tick.tick() => {
+                let now = Instant::now();
                 let samples = recorder.pull(now_ms(now));
                 if let Err(e) = wav.append(&samples) {
                     tracing::error!(error = %e, "recording write failed");
                 }
-                if now.duration_since(last_sync) >= Duration::from_secs(1) {
+                // Once a second the recording is made durable; the fdatasync runs on a
+                // blocking thread so hundreds of calls syncing never stall the relay.
+                let previous_done = syncing.as_ref().is_none_or(|h| h.is_finished());
+                if now.duration_since(last_sync) >= Duration::from_secs(1) && previous_done {
                     last_sync = now;
-                    if let Err(e) = wav.sync() {
-                        tracing::error!(error = %e, "recording sync failed");
+                    match wav.prepare_sync() {
+                        Ok(file) => {
+                            syncing = Some(tokio::task::spawn_blocking(move || {
+                                if let Err(e) = file.sync_data() {
+                                    tracing::error!(error = %e, "recording sync failed");
+                                }
+                            }));
+                        }
+                        Err(e) => tracing::error!(error = %e, "recording write failed"),
                     }
                 }
             }
