@@ -610,9 +610,8 @@ impl Switch {
                 let resp = self
                     .registrar
                     .handle(&req, from, transport, now, |user| creds.get(user).cloned());
-                let online_before: Vec<String> = self.agents_online.iter().cloned().collect();
                 self.send_final(&key, resp, now);
-                self.sync_agents_with_registrar(&online_before, now);
+                self.sync_agents_with_registrar(now);
             }
             Method::Bye | Method::Cancel | Method::Info => {
                 self.respond(&key, &req, 481, "Call/Transaction Does Not Exist", now)
@@ -624,7 +623,7 @@ impl Switch {
     }
 
     /// After a REGISTER: agents with a binding are logged in, agents without one logged out.
-    fn sync_agents_with_registrar(&mut self, _before: &[String], now: Millis) {
+    fn sync_agents_with_registrar(&mut self, now: Millis) {
         let users: Vec<String> = self.dir.credentials.keys().cloned().collect();
         for user in users {
             let bound = !self.registrar.lookup(&user, now).is_empty();
