@@ -8,40 +8,6 @@ use crate::jobs::{enqueue_on, JobPayload};
 use crate::time::now_ms;
 use crate::{Store, StoreError, StoreResult};
 
-macro_rules! text_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = StoreError;
-            fn from_str(s: &str) -> StoreResult<Self> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(StoreError::Invalid(format!(
-                        concat!("unknown ", stringify!($name), " {:?}; expected one of: ", $($text, " "),+),
-                        other
-                    ))),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 text_enum!(
     /// How the call reached Earshot.
     CallSource { Import = "import", Sip = "sip", Pcap = "pcap", Siprec = "siprec" }

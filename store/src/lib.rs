@@ -6,6 +6,9 @@
 //! same on the embedded default (SQLite + local files) and on the scale-out setup
 //! (PostgreSQL + S3), chosen by URL in [`Config`].
 
+#[macro_use]
+mod text_enum;
+
 pub mod audit;
 pub mod calls;
 pub mod config;
