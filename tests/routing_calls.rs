@@ -44,6 +44,10 @@ fn earshot(data: &Path) -> Command {
 /// The routing configuration of these tests: one trunk from loopback into menu `main`, where
 /// 1 is the queue `cards` and 2 a submenu; two agents.
 fn routing(ring_timeout: &str, strategy: &str) -> String {
+    routing_with_max_wait(ring_timeout, strategy, "2m")
+}
+
+fn routing_with_max_wait(ring_timeout: &str, strategy: &str, max_wait: &str) -> String {
     format!(
         r#"
 [[agent]]
@@ -63,7 +67,7 @@ name = "cards"
 strategy = "{strategy}"
 ring_timeout = "{ring_timeout}"
 wrap_up = "1s"
-max_wait = "2m"
+max_wait = "{max_wait}"
 tier_wait = "30s"
 service_level = "20s"
 moh_prompt = "moh"
@@ -893,4 +897,102 @@ async fn a_call_cut_by_a_crash_is_recovered_on_restart() {
             .is_none(),
         "spool emptied"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_maximum_wait_the_caller_hears_the_closing_prompt_and_is_hung_up_on() {
+    support::require_tool("sipp", "-v").unwrap();
+    support::require_tool("tshark", "-v").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    // No agent logs in; the queue gives up after 2 s and has nowhere to overflow.
+    let up = start(&data, &routing_with_max_wait("5s", "ring-all", "2s"), false);
+
+    let mut digits = RtpStream::new(0x7777_0001);
+    digits.dtmf(0, '1', 160).unwrap();
+    let pcap = work.join("digits.pcap");
+    digits.write_pcap(&pcap).unwrap();
+    let caller_port = sipp::free_port().unwrap();
+    let caller_media = sipp::free_media_port().unwrap();
+    let capture_file = work.join("wire.pcapng");
+    let capture = Capture::start(
+        &capture_file,
+        &capture_filter(&[up.sip.port(), caller_port, caller_media], up.rtp),
+    )
+    .unwrap();
+    let scenario = write_named(
+        &work,
+        "caller_await_bye",
+        "caller_await_bye",
+        &[
+            ("from_user", "0944444444"),
+            ("to_user", "5000"),
+            ("pcap", pcap.to_str().unwrap()),
+        ],
+    );
+    Sipp::new(scenario, caller_port)
+        .remote(up.sip)
+        .media_port(caller_media)
+        .calls(1)
+        .timeout(Duration::from_secs(40))
+        .log_dir(log_dir(&work.join("caller")))
+        .run()
+        .unwrap()
+        .ensure_success("the caller, hung up on by Earshot")
+        .unwrap();
+    let calls = stored_calls(&up, 1).await;
+    let wire = capture.stop().unwrap().rtp_ports(&[caller_media]);
+    let call = &calls[0];
+    assert_eq!(call.disposition, "no_answer");
+    assert_eq!(call.outcome.as_deref(), Some("closed"));
+    assert_eq!(call.hangup_by.as_deref(), Some("system"));
+    let events = queue_events(&up).await;
+    assert_eq!(kinds(&events), ["enter", "closed"]);
+    let waited = events[1].2.unwrap();
+    assert!((2_000..2_300).contains(&waited), "closed after {waited} ms");
+
+    // The prompts went out as RTP in the caller's codec: the menu (cut by the digit), music on
+    // hold while waiting, then the whole closing message, before Earshot's BYE.
+    let closed = earshot_recorder_prompt_ms(&data, "en", "closed");
+    let sip = wire.sip_messages().unwrap();
+    let bye = sip_time(&sip, "BYE", Some(up.sip), "BYE");
+    let answered = sip_time(&sip, "200", Some(up.sip), "INVITE");
+    let streams = wire.rtp_streams().unwrap();
+    let prompts = streams
+        .iter()
+        .find(|s| s.src.ip() == up.sip.ip() && s.dst.port() == caller_media)
+        .unwrap_or_else(|| panic!("no prompt audio to the caller: {streams:#?}"));
+    assert_eq!(
+        prompts.payload_types,
+        [0u8].into(),
+        "PCMU, the caller's first codec"
+    );
+    let heard_ms = (bye - answered) * 1000.0;
+    assert!(
+        heard_ms > 2_000.0 + closed as f64 - 300.0,
+        "BYE {heard_ms:.0} ms after the answer; the closing message alone lasts {closed} ms"
+    );
+    // 50 packets a second for as long as the call lasted, give or take the gaps between prompts.
+    let expected = heard_ms / 20.0;
+    assert!(
+        prompts.packets as f64 > 0.9 * expected,
+        "{} prompt packets for a {heard_ms:.0} ms call",
+        prompts.packets
+    );
+    assert_eq!(prompts.lost, 0);
+}
+
+/// How long the prompt file Earshot generated lasts.
+fn earshot_recorder_prompt_ms(data: &Path, language: &str, name: &str) -> u64 {
+    let wav = audio::load_wav(
+        &data
+            .join("prompts")
+            .join(language)
+            .join(format!("{name}.wav")),
+    )
+    .unwrap();
+    wav.duration_ms()
 }
