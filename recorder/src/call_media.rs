@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use earshot_media::dtmf::DtmfDetector;
 use earshot_media::latch::{Latch, LatchDecision, LatchMode};
-use earshot_media::prompt::{Prompt, PromptPlayer};
+use earshot_media::prompt::PromptPlayer;
 use earshot_media::recording::{CallRecorder, Channel, RecorderConfig};
 use earshot_media::rtp::{RtpPacket, RtpSender};
 use earshot_media::sdp::SessionDescription;
@@ -267,13 +267,11 @@ async fn run(
                         match lib.and_then(|l| l.get(&language, &prompt)) {
                             Some(audio) => {
                                 sender.start_talkspurt();
-                                let made = Prompt::from_samples(audio.to_vec()).and_then(|p| {
-                                    if looped {
-                                        PromptPlayer::looping(p, prompt_codec.1)
-                                    } else {
-                                        PromptPlayer::new(p, prompt_codec.1)
-                                    }
-                                });
+                                let made = if looped {
+                                    PromptPlayer::looping(audio, prompt_codec.1)
+                                } else {
+                                    PromptPlayer::new(audio, prompt_codec.1)
+                                };
                                 match made {
                                     Ok(mut p) => {
                                         p.start(now_ms(Instant::now()));

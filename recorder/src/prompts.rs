@@ -13,9 +13,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use earshot_audio::{decode_wav, encode_wav, Audio, Encoding};
+use earshot_media::prompt::Prompt;
 use thiserror::Error;
 
 /// The languages of the default set, with the espeak-ng voice that speaks each.
@@ -77,14 +77,12 @@ pub enum PromptError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: not a usable WAV file: {source}")]
+    #[error("{path}: not a usable prompt: {source}")]
     Decode {
         path: PathBuf,
         #[source]
-        source: earshot_audio::WavError,
+        source: earshot_media::prompt::PromptError,
     },
-    #[error("{path}: the prompt is empty")]
-    Empty { path: PathBuf },
     #[error("espeak-ng could not speak prompt {name:?} ({language}): {detail} (install it with scripts/deps)")]
     Speak {
         name: String,
@@ -99,8 +97,9 @@ pub enum PromptError {
     },
 }
 
-/// Prompt audio in memory: mono samples at [`RATE`], shared by every call that plays it.
-pub type PromptAudio = Arc<Vec<i16>>;
+/// Prompt audio in memory: mono samples at [`RATE`]; clones share the samples, so every call
+/// that plays a prompt plays the same copy.
+pub type PromptAudio = Prompt;
 
 /// Every prompt of every language, loaded once at start-up (and on reconfiguration).
 #[derive(Debug, Clone, Default)]
@@ -185,33 +184,16 @@ impl PromptLibrary {
     }
 }
 
-/// Decode a prompt file to mono 8 kHz 16-bit samples.
+/// Decode a prompt file (any WAV the audio crate reads) to mono 8 kHz samples.
 pub fn load_prompt(path: &Path) -> Result<PromptAudio, PromptError> {
     let bytes = std::fs::read(path).map_err(|source| PromptError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let (_, audio) = decode_wav(&bytes).map_err(|source| PromptError::Decode {
+    Prompt::from_wav_bytes(&bytes).map_err(|source| PromptError::Decode {
         path: path.to_owned(),
         source,
-    })?;
-    let frames = audio.frames();
-    if frames == 0 {
-        return Err(PromptError::Empty {
-            path: path.to_owned(),
-        });
-    }
-    let n = audio.channels.len().max(1) as f32;
-    let mono: Vec<f32> = (0..frames)
-        .map(|i| audio.channels.iter().map(|c| c[i]).sum::<f32>() / n)
-        .collect();
-    let mono = Audio::mono(audio.sample_rate, mono).resampled(RATE);
-    Ok(Arc::new(
-        mono.channels[0]
-            .iter()
-            .map(|s| (s.clamp(-1.0, 1.0) * 32_767.0) as i16)
-            .collect(),
-    ))
+    })
 }
 
 /// Write the default prompt set into `dir` where files are missing; returns how many were made.
@@ -322,13 +304,17 @@ mod tests {
         assert_eq!(lib.len(), made);
         for (language, _) in LANGUAGES {
             let menu = lib.get(language, "main-menu").unwrap();
+            let menu = menu.samples();
             // A spoken menu lasts seconds, and is not silence.
             assert!(menu.len() > 2 * RATE as usize, "{language}: {}", menu.len());
             let loud = menu.iter().filter(|s| s.unsigned_abs() > 3000).count();
             assert!(loud > menu.len() / 50, "{language}: too quiet");
         }
         let moh = lib.get("en", "moh").unwrap();
-        assert!(moh.len() > 4 * RATE as usize, "music follows the sentence");
+        assert!(
+            moh.samples().len() > 4 * RATE as usize,
+            "music follows the sentence"
+        );
         assert!(lib
             .require(dir.path(), "zh-TW", ["main-menu", "closed"])
             .is_ok());
