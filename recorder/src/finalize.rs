@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::import::{recording_key, upload_then_insert};
 use crate::switch::{CallSummary, HangupBy, Outcome};
 
 #[derive(Debug, Error)]
@@ -127,19 +128,8 @@ pub async fn store_call(
         source,
     })?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    let day = chrono::DateTime::from_timestamp_millis(summary.started_at)
-        .unwrap_or_default()
-        .format("%Y/%m/%d");
-    let object_key = format!("recordings/{day}/{}.wav", summary.call_ref);
+    let object_key = recording_key(summary.started_at, &summary.call_ref);
     let size = bytes.len() as i64;
-    let store_err = |source| FinalizeError::Store {
-        path: wav.to_owned(),
-        source,
-    };
-    store
-        .put_object(&object_key, Bytes::from(bytes))
-        .await
-        .map_err(store_err)?;
     let call = NewCall {
         external_id: Some(format!("sip:{}", summary.call_ref)),
         source: CallSource::Sip,
@@ -188,22 +178,16 @@ pub async fn store_call(
             Outcome::Failed => CallOutcome::Failed,
         }),
     };
-    match store
-        .insert_routed_call(&call, &recording, max_attempts.max(1), &routing)
+    let insert = store.insert_routed_call(&call, &recording, max_attempts.max(1), &routing);
+    let id = upload_then_insert(store, &object_key, Bytes::from(bytes), insert)
         .await
-    {
-        Ok(id) => {
-            let _ = tokio::fs::remove_file(Sidecar::path_for(wav)).await;
-            let _ = tokio::fs::remove_file(wav).await;
-            Ok(id)
-        }
-        Err(e) => {
-            if let Err(cleanup) = store.delete_object(&object_key).await {
-                tracing::error!(key = %object_key, error = %cleanup, "could not remove the object of a failed call");
-            }
-            Err(store_err(e))
-        }
-    }
+        .map_err(|source| FinalizeError::Store {
+            path: wav.to_owned(),
+            source,
+        })?;
+    let _ = tokio::fs::remove_file(Sidecar::path_for(wav)).await;
+    let _ = tokio::fs::remove_file(wav).await;
+    Ok(id)
 }
 
 /// Whisper's language code for a trunk language (`zh-TW` → `zh`).

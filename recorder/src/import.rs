@@ -140,20 +140,13 @@ pub async fn import_bytes(
         });
     }
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    let day = chrono::DateTime::from_timestamp_millis(started_at)
-        .unwrap_or_default()
-        .format("%Y/%m/%d");
-    let object_key = format!("recordings/{day}/{}.wav", uuid::Uuid::new_v4());
+    let object_key = recording_key(started_at, &uuid::Uuid::new_v4().to_string());
     let size = bytes.len() as i64;
     let duration_ms = info.duration_ms() as i64;
     let store_err = |source| ImportError::Store {
         path: origin.to_path_buf(),
         source,
     };
-    store
-        .put_object(&object_key, bytes)
-        .await
-        .map_err(store_err)?;
 
     let call = NewCall {
         external_id,
@@ -178,23 +171,44 @@ pub async fn import_bytes(
         size_bytes: size,
         sha256: sha256.clone(),
     };
-    match store
-        .insert_recorded_call(&call, &recording, meta.max_attempts.max(1))
+    let insert = store.insert_recorded_call(&call, &recording, meta.max_attempts.max(1));
+    let call_id = upload_then_insert(store, &object_key, bytes, insert)
         .await
-    {
-        Ok(call_id) => Ok(Imported {
-            call_id,
-            object_key,
-            sha256,
-            duration_ms,
-            channels: info.channels,
-            sample_rate: info.sample_rate,
-        }),
+        .map_err(store_err)?;
+    Ok(Imported {
+        call_id,
+        object_key,
+        sha256,
+        duration_ms,
+        channels: info.channels,
+        sample_rate: info.sample_rate,
+    })
+}
+
+/// Where a recording lives in the object store: under the day its call started, by `name`.
+pub(crate) fn recording_key(started_at: i64, name: &str) -> String {
+    let day = chrono::DateTime::from_timestamp_millis(started_at)
+        .unwrap_or_default()
+        .format("%Y/%m/%d");
+    format!("recordings/{day}/{name}.wav")
+}
+
+/// Upload a recording, then write its rows with `insert`; if that fails the object is removed
+/// again, so nothing half-stored remains.
+pub(crate) async fn upload_then_insert<T>(
+    store: &Store,
+    object_key: &str,
+    bytes: Bytes,
+    insert: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    store.put_object(object_key, bytes).await?;
+    match insert.await {
+        Ok(done) => Ok(done),
         Err(e) => {
-            if let Err(cleanup) = store.delete_object(&object_key).await {
-                tracing::error!(key = %object_key, error = %cleanup, "could not remove the object of a failed import");
+            if let Err(cleanup) = store.delete_object(object_key).await {
+                tracing::error!(key = %object_key, error = %cleanup, "could not remove the object of a recording that was not stored");
             }
-            Err(store_err(e))
+            Err(e)
         }
     }
 }
