@@ -249,6 +249,16 @@ fn write_named(work: &Path, template: &str, name: &str, vars: &[(&str, &str)]) -
     path
 }
 
+/// A private scratch area for one test: `data` for Earshot, `work` for the peers' files.
+fn scratch() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    (dir, data, work)
+}
+
 /// A directory for sipp's logs.
 fn log_dir(path: &Path) -> PathBuf {
     std::fs::create_dir_all(path).unwrap();
@@ -368,11 +378,7 @@ fn sip_time(
 async fn a_caller_walks_the_ivr_waits_and_talks_to_an_agent_recorded_and_transcribed() {
     support::require_tool("sipp", "-v").unwrap();
     support::require_tool("tshark", "-v").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::create_dir_all(&work).unwrap();
+    let (_dir, data, work) = scratch();
     let have_model = models_dir().join("ggml-tiny.en.bin").exists();
     let up = start(&data, &routing("10s", "ring-all"), have_model);
 
@@ -598,11 +604,7 @@ async fn a_caller_walks_the_ivr_waits_and_talks_to_an_agent_recorded_and_transcr
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_offer_moves_on_to_the_next_agent_who_hangs_up_first() {
     support::require_tool("sipp", "-v").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::create_dir_all(&work).unwrap();
+    let (_dir, data, work) = scratch();
     let up = start(&data, &routing("2s", "longest-idle"), false);
 
     let mut silence = RtpStream::new(0x3333_0001);
@@ -688,11 +690,7 @@ async fn an_unanswered_offer_moves_on_to_the_next_agent_who_hangs_up_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_clearly_and_an_abandoned_call_over_tcp_is_recorded() {
     support::require_tool("sipp", "-v").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::create_dir_all(&work).unwrap();
+    let (_dir, data, work) = scratch();
     let up = start(&data, &routing("5s", "round-robin"), false);
 
     // Garbage, a bad request, a bad SDP, an unknown method: answered or dropped, never fatal.
@@ -805,11 +803,7 @@ async fn bad_input_is_refused_clearly_and_an_abandoned_call_over_tcp_is_recorded
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_cut_by_a_crash_is_recovered_on_restart() {
     support::require_tool("sipp", "-v").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::create_dir_all(&work).unwrap();
+    let (_dir, data, work) = scratch();
     let mut up = start(&data, &routing("10s", "ring-all"), false);
 
     let tone = audio::tones(&[(440.0, 15_000)], 0.3);
@@ -903,11 +897,7 @@ async fn a_call_cut_by_a_crash_is_recovered_on_restart() {
 async fn at_maximum_wait_the_caller_hears_the_closing_prompt_and_is_hung_up_on() {
     support::require_tool("sipp", "-v").unwrap();
     support::require_tool("tshark", "-v").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::create_dir_all(&work).unwrap();
+    let (_dir, data, work) = scratch();
     // No agent logs in; the queue gives up after 2 s and has nowhere to overflow.
     let up = start(&data, &routing_with_max_wait("5s", "ring-all", "2s"), false);
 
