@@ -7,7 +7,6 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
@@ -399,13 +398,7 @@ impl<'de> Deserialize<'de> for Cidr {
 /// lowercase hex. The recorder checks softphone REGISTERs and INVITEs against it; the
 /// password itself is never stored.
 pub fn sip_ha1(username: &str, realm: &str, password: &str) -> String {
-    let mut h = Md5::new();
-    h.update(username.as_bytes());
-    h.update(b":");
-    h.update(realm.as_bytes());
-    h.update(b":");
-    h.update(password.as_bytes());
-    hex::encode(h.finalize())
+    earshot_sip::digest::ha1(username, realm, password)
 }
 
 #[cfg(test)]
