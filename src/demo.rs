@@ -75,6 +75,23 @@ pub const CALLS: &[DemoCall] = &[
     },
 ];
 
+/// Publish the example scorecard (`earshot_scorecard::sample::example`) when the store has no
+/// scorecard yet, so that the demo calls can be evaluated at once.
+pub async fn publish_demo_scorecard(store: &Store) -> anyhow::Result<()> {
+    if !store.scorecards().await?.is_empty() {
+        return Ok(());
+    }
+    let draft = store
+        .create_scorecard(&earshot_scorecard::sample::example(), "demo")
+        .await?;
+    let v = store.publish_scorecard(draft.scorecard_id, "demo").await?;
+    eprintln!(
+        "demo: published the example scorecard {:?} v{}",
+        v.definition.name, v.version
+    );
+    Ok(())
+}
+
 /// Silence before the first line and between lines.
 const LEAD_MS: u32 = 700;
 const GAP_MS: u32 = 600;

@@ -169,6 +169,9 @@ pub async fn run(mut config: Config, args: UpArgs) -> anyhow::Result<ExitCode> {
         let store = store.clone();
         let config = config.clone();
         tasks.spawn(async move {
+            if let Err(e) = crate::demo::publish_demo_scorecard(&store).await {
+                eprintln!("demo: {e:#}");
+            }
             if let Err(e) = crate::demo::import_demo_calls(&store, &config).await {
                 eprintln!("demo: {e:#}");
             }

@@ -34,6 +34,9 @@ pub enum Credential {
 pub struct Principal {
     pub user: User,
     pub credential: Credential,
+    /// For agents: the routing agents (SIP user names) this user is, whose calls and
+    /// evaluations are theirs. Empty for other roles.
+    pub agents: Vec<String>,
 }
 
 impl Principal {
@@ -50,7 +53,7 @@ impl Principal {
 
     /// Agents see only the calls they took; every other role that reached a call route sees all.
     pub fn may_see_call(&self, agent: Option<&str>) -> bool {
-        !self.is_agent() || agent == Some(self.user.username.as_str())
+        !self.is_agent() || agent.is_some_and(|a| self.agents.iter().any(|mine| mine == a))
     }
 }
 
@@ -106,6 +109,7 @@ pub async fn resolve(store: &Store, headers: &HeaderMap) -> Result<Option<Princi
     if let Some(token) = bearer(headers) {
         return match store.api_token_user(token).await? {
             Some(user) => Ok(Some(Principal {
+                agents: agent_identities(store, &user).await?,
                 user,
                 credential: Credential::Bearer,
             })),
@@ -115,13 +119,26 @@ pub async fn resolve(store: &Store, headers: &HeaderMap) -> Result<Option<Princi
     let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    Ok(store.session(token).await?.map(|s| Principal {
+    let Some(s) = store.session(token).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Principal {
+        agents: agent_identities(store, &s.user).await?,
         user: s.user,
         credential: Credential::Session {
             token: token.to_string(),
             csrf: s.csrf_token,
         },
     }))
+}
+
+/// Which agents an agent user is (see `Store::agent_identities`): the routing agents linked
+/// to the user, and the user's own name.
+async fn agent_identities(store: &Store, user: &User) -> Result<Vec<String>, AppError> {
+    if user.role != Role::Agent {
+        return Ok(Vec::new());
+    }
+    Ok(store.agent_identities(user).await?)
 }
 
 /// Compare secrets in time independent of where they differ.

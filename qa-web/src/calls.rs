@@ -74,13 +74,15 @@ impl CallsParams {
             }))
         };
         let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        let agent = if principal.is_agent() {
-            Some(principal.user.username.clone())
+        let (agent, agents) = if principal.is_agent() {
+            // An agent sees their own calls only, under any of their identities.
+            (None, Some(principal.agents.clone()))
         } else {
-            text(&self.agent)
+            (text(&self.agent), None)
         };
         Ok(CallFilter {
             agent,
+            agents,
             queue: text(&self.queue),
             language: text(&self.language),
             from: date(&self.from, "from", false)?,

@@ -42,6 +42,7 @@ pub enum ErrorKind {
     Forbidden,
     Csrf,
     BadRequest,
+    Conflict,
     TooLarge,
     Range,
     Method,
@@ -58,6 +59,7 @@ impl ErrorKind {
             StatusCode::METHOD_NOT_ALLOWED => ErrorKind::Method,
             StatusCode::PAYLOAD_TOO_LARGE => ErrorKind::TooLarge,
             StatusCode::RANGE_NOT_SATISFIABLE => ErrorKind::Range,
+            StatusCode::CONFLICT => ErrorKind::Conflict,
             s if s.is_client_error() => ErrorKind::BadRequest,
             _ => ErrorKind::Internal,
         }
@@ -71,6 +73,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::Csrf => "csrf",
             ErrorKind::BadRequest => "bad_request",
+            ErrorKind::Conflict => "conflict",
             ErrorKind::TooLarge => "too_large",
             ErrorKind::Range => "range_not_satisfiable",
             ErrorKind::Method => "method_not_allowed",
@@ -85,6 +88,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => t.error_forbidden,
             ErrorKind::Csrf => t.error_csrf,
             ErrorKind::BadRequest => t.error_bad_request,
+            ErrorKind::Conflict => t.error_conflict,
             ErrorKind::TooLarge => t.error_too_large,
             ErrorKind::Range => t.error_range,
             ErrorKind::Method => t.error_method,
@@ -123,6 +127,16 @@ impl AppError {
             AppError::Store(StoreError::Invalid(detail)) => (
                 StatusCode::BAD_REQUEST,
                 ErrorKind::BadRequest,
+                Some(detail.clone()),
+            ),
+            AppError::Store(StoreError::Forbidden(detail)) => (
+                StatusCode::FORBIDDEN,
+                ErrorKind::Forbidden,
+                Some(detail.clone()),
+            ),
+            AppError::Store(StoreError::Conflict(detail)) => (
+                StatusCode::CONFLICT,
+                ErrorKind::Conflict,
                 Some(detail.clone()),
             ),
             AppError::Store(_) | AppError::Internal(_) => {

@@ -9,6 +9,12 @@ use earshot_store::users::Role;
 
 use crate::live::AGENT_STATES;
 
+mod dashboard;
+mod qa;
+
+pub use dashboard::DashTexts;
+pub use qa::QaTexts;
+
 /// A language of the user interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -141,6 +147,7 @@ pub struct Texts {
     pub error_unauthorized: &'static str,
     pub error_bad_request: &'static str,
     pub error_csrf: &'static str,
+    pub error_conflict: &'static str,
     pub error_too_large: &'static str,
     pub error_range: &'static str,
     pub error_method: &'static str,
@@ -177,6 +184,7 @@ pub struct Texts {
     pub field_display_name: &'static str,
     pub field_sip_password: &'static str,
     pub field_linked_user: &'static str,
+    pub field_team: &'static str,
     pub field_enabled: &'static str,
     pub field_skills: &'static str,
     pub field_name: &'static str,
@@ -255,6 +263,11 @@ pub struct Texts {
     pub live_state_for: &'static str,
     pub live_since: &'static str,
     pub live_current_call: &'static str,
+
+    /// Scorecards, evaluations and disputes.
+    pub qa: &'static QaTexts,
+    /// The QA dashboard.
+    pub dash: &'static DashTexts,
 
     /// In the order of `Strategy::ALL`.
     strategies: [&'static str; 5],
@@ -406,6 +419,7 @@ pub static ZH_TW: Texts = Texts {
     error_unauthorized: "請先登入。",
     error_bad_request: "要求的內容無效。",
     error_csrf: "表單已過期或來源不明，請重新整理頁面後再試一次。",
+    error_conflict: "此項目的狀態不允許這項操作",
     error_too_large: "送出的內容太大。",
     error_range: "要求的錄音範圍超出檔案大小。",
     error_method: "這個網址不接受此種要求。",
@@ -443,6 +457,7 @@ pub static ZH_TW: Texts = Texts {
     field_display_name: "顯示名稱",
     field_sip_password: "SIP 密碼",
     field_linked_user: "對應的系統帳號",
+    field_team: "組別",
     field_enabled: "啟用",
     field_skills: "技能",
     field_name: "名稱",
@@ -522,6 +537,8 @@ pub static ZH_TW: Texts = Texts {
     live_since: "開始時間",
     live_current_call: "目前通話",
 
+    qa: &qa::ZH_TW,
+    dash: &dashboard::ZH_TW,
     strategies: [
         "全部同時響鈴",
         "閒置最久優先",
@@ -635,6 +652,7 @@ pub static EN: Texts = Texts {
     error_unauthorized: "Please sign in.",
     error_bad_request: "The request was not valid.",
     error_csrf: "The form expired or came from elsewhere. Reload the page and try again.",
+    error_conflict: "This cannot be done in the item's current state",
     error_too_large: "What was sent is too large.",
     error_range: "The requested range lies outside the recording.",
     error_method: "This address does not accept that kind of request.",
@@ -672,6 +690,7 @@ pub static EN: Texts = Texts {
     field_display_name: "Display name",
     field_sip_password: "SIP password",
     field_linked_user: "Earshot login",
+    field_team: "Team",
     field_enabled: "Enabled",
     field_skills: "Skills",
     field_name: "Name",
@@ -751,6 +770,8 @@ pub static EN: Texts = Texts {
     live_since: "Since",
     live_current_call: "Current call",
 
+    qa: &qa::EN,
+    dash: &dashboard::EN,
     strategies: [
         "Ring all",
         "Longest idle",

@@ -18,6 +18,7 @@ pub mod i18n;
 mod live;
 pub mod openapi;
 mod pages;
+mod qa;
 pub mod range;
 pub mod routes;
 mod routing;

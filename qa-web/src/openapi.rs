@@ -3,6 +3,8 @@
 
 use serde_json::{json, Value};
 
+mod qa;
+
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
@@ -360,9 +362,11 @@ pub fn document() -> Value {
     let mut doc = base_document();
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.extend(routing_paths());
+        paths.extend(qa::paths());
     }
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.extend(routing_schemas());
+        schemas.extend(qa::schemas());
     }
     doc
 }

@@ -9,7 +9,7 @@ use earshot_store::routing::{Agent, ItemKind, Menu, Queue, Trunk};
 use earshot_store::users::Role;
 
 use crate::guard::FORM_LIMIT;
-use crate::{api, audio, live, pages, routing, App};
+use crate::{api, audio, live, pages, qa, routing, App};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,34 @@ const ANY_USER: &[Role] = &Role::ALL;
 const ADMINS: &[Role] = &[Role::Admin];
 /// The live view of queues and agents and queue statistics: those who run the floor.
 const WATCHERS: &[Role] = &[Role::Admin, Role::QaManager, Role::Supervisor];
+
+/// Scorecards may be read by the QA side and those it answers to.
+const SCORECARD_READERS: &[Role] = &[
+    Role::Admin,
+    Role::QaManager,
+    Role::Reviewer,
+    Role::Supervisor,
+    Role::Auditor,
+];
+/// Building and publishing scorecards, resolving disputes: QA managers.
+const QA_MANAGERS: &[Role] = &[Role::QaManager];
+/// Scoring calls.
+const EVALUATORS: &[Role] = &[Role::QaManager, Role::Reviewer];
+/// Evaluations: everyone; handlers narrow agents to their own and reviewers to theirs.
+const EVALUATION_READERS: &[Role] = &Role::ALL;
+/// Acknowledging and disputing: the agent evaluated.
+const AGENTS: &[Role] = &[Role::Agent];
+/// Dashboards across agents, teams and queues.
+const DASHBOARD_READERS: &[Role] = &[
+    Role::Admin,
+    Role::QaManager,
+    Role::Reviewer,
+    Role::Supervisor,
+    Role::Auditor,
+];
+
+/// Largest form a scorecard draft may be (a large card posted from the builder).
+pub const SCORECARD_FORM_LIMIT: usize = 512 * 1024;
 
 /// Largest form the routing import accepts: a whole configuration pasted as TOML.
 pub const IMPORT_FORM_LIMIT: usize = 1024 * 1024;
@@ -100,6 +128,39 @@ pub enum Endpoint {
     ApiRoutingItemDelete(ItemKind),
     ApiQueueStats,
     ApiLive,
+    StaticQaJs,
+    Scorecards,
+    ScorecardCreate,
+    Scorecard,
+    ScorecardSaveDraft,
+    ScorecardPublish,
+    ScorecardVersion,
+    Evaluations,
+    EvaluationStart,
+    Evaluation,
+    EvaluationSave,
+    EvaluationComment,
+    EvaluationAcknowledge,
+    EvaluationDispute,
+    Disputes,
+    DisputeResolve,
+    Dashboard,
+    DashboardCsv,
+    ApiScorecards,
+    ApiScorecardCreate,
+    ApiScorecard,
+    ApiScorecardDraft,
+    ApiScorecardPublish,
+    ApiEvaluations,
+    ApiEvaluationStart,
+    ApiEvaluation,
+    ApiEvaluationSave,
+    ApiEvaluationComment,
+    ApiEvaluationAcknowledge,
+    ApiEvaluationDispute,
+    ApiDisputes,
+    ApiDisputeResolve,
+    ApiDashboard,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +188,11 @@ impl Route {
     /// A route whose form may be as large as [`IMPORT_FORM_LIMIT`].
     const fn large_form(mut self) -> Route {
         self.form_limit = IMPORT_FORM_LIMIT;
+        self
+    }
+
+    const fn form_limit(mut self, limit: usize) -> Route {
+        self.form_limit = limit;
         self
     }
 }
@@ -452,6 +518,201 @@ pub const ROUTES: &[Route] = &[
         Roles(WATCHERS),
         Endpoint::ApiLive,
     ),
+    // Quality assurance: scorecards, evaluations, disputes, dashboards.
+    route(Method::GET, "/static/qa.js", Public, Endpoint::StaticQaJs),
+    route(
+        Method::GET,
+        "/scorecards",
+        Roles(SCORECARD_READERS),
+        Endpoint::Scorecards,
+    ),
+    route(
+        Method::POST,
+        "/scorecards",
+        Roles(QA_MANAGERS),
+        Endpoint::ScorecardCreate,
+    ),
+    route(
+        Method::GET,
+        "/scorecards/{id}",
+        Roles(SCORECARD_READERS),
+        Endpoint::Scorecard,
+    ),
+    route(
+        Method::POST,
+        "/scorecards/{id}/draft",
+        Roles(QA_MANAGERS),
+        Endpoint::ScorecardSaveDraft,
+    )
+    .form_limit(SCORECARD_FORM_LIMIT),
+    route(
+        Method::POST,
+        "/scorecards/{id}/publish",
+        Roles(QA_MANAGERS),
+        Endpoint::ScorecardPublish,
+    ),
+    route(
+        Method::GET,
+        "/scorecards/{id}/versions/{version}",
+        Roles(SCORECARD_READERS),
+        Endpoint::ScorecardVersion,
+    ),
+    route(
+        Method::GET,
+        "/evaluations",
+        Roles(EVALUATION_READERS),
+        Endpoint::Evaluations,
+    ),
+    route(
+        Method::POST,
+        "/calls/{id}/evaluations",
+        Roles(EVALUATORS),
+        Endpoint::EvaluationStart,
+    ),
+    route(
+        Method::GET,
+        "/evaluations/{id}",
+        Roles(EVALUATION_READERS),
+        Endpoint::Evaluation,
+    ),
+    route(
+        Method::POST,
+        "/evaluations/{id}",
+        Roles(EVALUATORS),
+        Endpoint::EvaluationSave,
+    ),
+    route(
+        Method::POST,
+        "/evaluations/{id}/comments",
+        Roles(EVALUATORS),
+        Endpoint::EvaluationComment,
+    ),
+    route(
+        Method::POST,
+        "/evaluations/{id}/acknowledge",
+        Roles(AGENTS),
+        Endpoint::EvaluationAcknowledge,
+    ),
+    route(
+        Method::POST,
+        "/evaluations/{id}/disputes",
+        Roles(AGENTS),
+        Endpoint::EvaluationDispute,
+    ),
+    route(
+        Method::GET,
+        "/disputes",
+        Roles(QA_MANAGERS),
+        Endpoint::Disputes,
+    ),
+    route(
+        Method::POST,
+        "/disputes/{id}",
+        Roles(QA_MANAGERS),
+        Endpoint::DisputeResolve,
+    ),
+    route(
+        Method::GET,
+        "/dashboard",
+        Roles(DASHBOARD_READERS),
+        Endpoint::Dashboard,
+    ),
+    route(
+        Method::GET,
+        "/dashboard.csv",
+        Roles(DASHBOARD_READERS),
+        Endpoint::DashboardCsv,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/scorecards",
+        Roles(SCORECARD_READERS),
+        Endpoint::ApiScorecards,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/scorecards",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiScorecardCreate,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/scorecards/{id}",
+        Roles(SCORECARD_READERS),
+        Endpoint::ApiScorecard,
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/scorecards/{id}/draft",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiScorecardDraft,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/scorecards/{id}/publish",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiScorecardPublish,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/evaluations",
+        Roles(EVALUATION_READERS),
+        Endpoint::ApiEvaluations,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/evaluations",
+        Roles(EVALUATORS),
+        Endpoint::ApiEvaluationStart,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/evaluations/{id}",
+        Roles(EVALUATION_READERS),
+        Endpoint::ApiEvaluation,
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/evaluations/{id}",
+        Roles(EVALUATORS),
+        Endpoint::ApiEvaluationSave,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/evaluations/{id}/comments",
+        Roles(EVALUATORS),
+        Endpoint::ApiEvaluationComment,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/evaluations/{id}/acknowledge",
+        Roles(AGENTS),
+        Endpoint::ApiEvaluationAcknowledge,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/evaluations/{id}/disputes",
+        Roles(AGENTS),
+        Endpoint::ApiEvaluationDispute,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/disputes",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiDisputes,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/disputes/{id}/resolve",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiDisputeResolve,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/dashboard",
+        Roles(DASHBOARD_READERS),
+        Endpoint::ApiDashboard,
+    ),
 ];
 
 /// The rule for a request, by method and matched path. `HEAD` follows `GET`, as axum does.
@@ -520,6 +781,39 @@ fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<App> {
         }
         Endpoint::ApiQueueStats => on(filter, live::api_stats),
         Endpoint::ApiLive => on(filter, live::api_live),
+        Endpoint::StaticQaJs => on(filter, pages::static_qa_js),
+        Endpoint::Scorecards => on(filter, pages::scorecards::list),
+        Endpoint::ScorecardCreate => on(filter, pages::scorecards::create),
+        Endpoint::Scorecard => on(filter, pages::scorecards::page),
+        Endpoint::ScorecardSaveDraft => on(filter, pages::scorecards::save_draft),
+        Endpoint::ScorecardPublish => on(filter, pages::scorecards::publish),
+        Endpoint::ScorecardVersion => on(filter, pages::scorecards::version),
+        Endpoint::Evaluations => on(filter, pages::evaluations::list),
+        Endpoint::EvaluationStart => on(filter, pages::evaluations::start),
+        Endpoint::Evaluation => on(filter, pages::evaluations::page),
+        Endpoint::EvaluationSave => on(filter, pages::evaluations::save),
+        Endpoint::EvaluationComment => on(filter, pages::evaluations::comment),
+        Endpoint::EvaluationAcknowledge => on(filter, pages::evaluations::acknowledge),
+        Endpoint::EvaluationDispute => on(filter, pages::evaluations::dispute),
+        Endpoint::Disputes => on(filter, pages::evaluations::disputes),
+        Endpoint::DisputeResolve => on(filter, pages::evaluations::resolve),
+        Endpoint::Dashboard => on(filter, pages::dashboard::page),
+        Endpoint::DashboardCsv => on(filter, pages::dashboard::csv),
+        Endpoint::ApiScorecards => on(filter, qa::api::scorecards),
+        Endpoint::ApiScorecardCreate => on(filter, qa::api::create_scorecard),
+        Endpoint::ApiScorecard => on(filter, qa::api::scorecard),
+        Endpoint::ApiScorecardDraft => on(filter, qa::api::save_draft),
+        Endpoint::ApiScorecardPublish => on(filter, qa::api::publish),
+        Endpoint::ApiEvaluations => on(filter, qa::api::evaluations),
+        Endpoint::ApiEvaluationStart => on(filter, qa::api::start_evaluation),
+        Endpoint::ApiEvaluation => on(filter, qa::api::evaluation),
+        Endpoint::ApiEvaluationSave => on(filter, qa::api::save_evaluation),
+        Endpoint::ApiEvaluationComment => on(filter, qa::api::comment),
+        Endpoint::ApiEvaluationAcknowledge => on(filter, qa::api::acknowledge),
+        Endpoint::ApiEvaluationDispute => on(filter, qa::api::dispute),
+        Endpoint::ApiDisputes => on(filter, qa::api::disputes),
+        Endpoint::ApiDisputeResolve => on(filter, qa::api::resolve),
+        Endpoint::ApiDashboard => on(filter, pages::dashboard::api),
     }
 }
 

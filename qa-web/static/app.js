@@ -108,6 +108,37 @@
     }
 
     drawWaveform(player);
+    setUpShortcuts(player);
+  }
+
+  // Keys for listening while scoring: k or space play/pause, j/l (or ←/→) back/forward 5 s,
+  // c comment at this moment. Not while typing or choosing in a form field.
+  function setUpShortcuts(player) {
+    document.addEventListener('keydown', function (e) {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+      var t = e.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      var key = e.key;
+      if (key === 'k' || (key === ' ' && !(t && /^(BUTTON|A|SUMMARY)$/.test(t.tagName)))) {
+        e.preventDefault();
+        if (player.paused) {
+          var p = player.play();
+          if (p && p.catch) p.catch(function () { /* refused: stay paused */ });
+        } else {
+          player.pause();
+        }
+      } else if (key === 'j' || key === 'ArrowLeft') {
+        e.preventDefault();
+        player.currentTime = Math.max(0, player.currentTime - 5);
+      } else if (key === 'l' || key === 'ArrowRight') {
+        e.preventDefault();
+        var end = isFinite(player.duration) ? player.duration : player.currentTime + 5;
+        player.currentTime = Math.min(end, player.currentTime + 5);
+      } else if (key === 'c') {
+        e.preventDefault();
+        document.dispatchEvent(new CustomEvent('earshot:comment'));
+      }
+    });
   }
 
   function drawWaveform(player) {

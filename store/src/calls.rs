@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use crate::error::DbContext;
 use crate::jobs::{enqueue_on, JobPayload};
+use crate::sql::{bind_all, bind_all_scalar, Bind, Where};
 use crate::time::now_ms;
 use crate::{Store, StoreError, StoreResult};
 
@@ -136,6 +137,9 @@ pub struct CallSummary {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CallFilter {
     pub agent: Option<String>,
+    /// Only calls of these agents (an agent user's identities); `Some(empty)` matches none.
+    #[serde(skip)]
+    pub agents: Option<Vec<String>>,
     pub queue: Option<String>,
     pub language: Option<String>,
     /// Calls that started at or after this time (epoch ms).
@@ -234,14 +238,7 @@ impl Store {
             binds.len() + 1,
             binds.len() + 2
         );
-        let mut query = sqlx::query(&sql);
-        for b in &binds {
-            query = match b {
-                Bind::Text(s) => query.bind(s.clone()),
-                Bind::Int(i) => query.bind(*i),
-            };
-        }
-        let rows = query
+        let rows = bind_all(sqlx::query(&sql), &binds)
             .bind(filter.limit.unwrap_or(50).clamp(1, 1000))
             .bind(filter.offset.unwrap_or(0).max(0))
             .fetch_all(&self.db)
@@ -276,14 +273,10 @@ impl Store {
     pub async fn count_calls(&self, filter: &CallFilter) -> StoreResult<i64> {
         let (where_sql, binds) = filter_sql(filter);
         let sql = format!("SELECT COUNT(*) FROM calls c {where_sql}");
-        let mut query = sqlx::query_scalar(&sql);
-        for b in &binds {
-            query = match b {
-                Bind::Text(s) => query.bind(s.clone()),
-                Bind::Int(i) => query.bind(*i),
-            };
-        }
-        query.fetch_one(&self.db).await.ctx("counting calls")
+        bind_all_scalar(sqlx::query_scalar(&sql), &binds)
+            .fetch_one(&self.db)
+            .await
+            .ctx("counting calls")
     }
 
     /// Replace a call's transcript (segments and summary) in one transaction.
@@ -427,37 +420,26 @@ pub(crate) async fn insert_recorded_call_on(
     Ok(call_id)
 }
 
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
 fn filter_sql(f: &CallFilter) -> (String, Vec<Bind>) {
-    let mut clauses = Vec::new();
-    let mut binds = Vec::new();
-    let mut push = |clause: &str, bind: Bind| {
-        binds.push(bind);
-        clauses.push(clause.replace('?', &format!("${}", binds.len())));
-    };
-    if let Some(a) = f.agent.as_deref().filter(|s| !s.is_empty()) {
-        push("c.agent = ?", Bind::Text(a.to_string()));
+    let mut w = Where::default();
+    let text = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
+    if let Some(a) = text(&f.agent) {
+        w.push("c.agent = ?", Bind::Text(a));
     }
-    if let Some(q) = f.queue.as_deref().filter(|s| !s.is_empty()) {
-        push("c.queue = ?", Bind::Text(q.to_string()));
+    if let Some(agents) = &f.agents {
+        w.push_in("c.agent", agents);
     }
-    if let Some(l) = f.language.as_deref().filter(|s| !s.is_empty()) {
-        push("c.language = ?", Bind::Text(l.to_string()));
+    if let Some(q) = text(&f.queue) {
+        w.push("c.queue = ?", Bind::Text(q));
+    }
+    if let Some(l) = text(&f.language) {
+        w.push("c.language = ?", Bind::Text(l));
     }
     if let Some(from) = f.from {
-        push("c.started_at >= ?", Bind::Int(from));
+        w.push("c.started_at >= ?", Bind::Int(from));
     }
     if let Some(to) = f.to {
-        push("c.started_at < ?", Bind::Int(to));
+        w.push("c.started_at < ?", Bind::Int(to));
     }
-    let sql = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
-    (sql, binds)
+    (w.sql(), w.binds)
 }

@@ -28,6 +28,12 @@ pub enum StoreError {
     NotFound { what: &'static str, id: String },
     #[error("{0}")]
     Invalid(String),
+    /// The data exists but this user may not do this to it (someone else's evaluation).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request does not fit the item's state (editing a submitted evaluation).
+    #[error("{0}")]
+    Conflict(String),
     #[error("password hashing failed: {0}")]
     Password(String),
     #[error("corrupt row in {table}: {reason}")]

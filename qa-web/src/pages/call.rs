@@ -13,6 +13,7 @@ use crate::auth::{Ctx, Principal};
 use crate::calls::visible_call;
 use crate::error::AppResult;
 use crate::extract::{Path, Query};
+use crate::i18n::Texts;
 use crate::App;
 
 pub struct SegmentView {
@@ -43,6 +44,10 @@ struct CallPage {
     start_at: Option<String>,
     segments: Vec<SegmentView>,
     model: Option<String>,
+    /// Evaluations of this call the user may open: (id, scorecard, reviewer, status, score).
+    evaluations: Vec<(i64, String, String, &'static str, String)>,
+    /// Published scorecard versions to start an evaluation with, for evaluators: (version id, name).
+    scorecards: Vec<(i64, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +65,26 @@ pub fn seconds(ms: i64) -> String {
 fn parse_t(t: Option<&str>) -> Option<i64> {
     let s: f64 = t?.trim().trim_end_matches('s').parse().ok()?;
     (s.is_finite() && s >= 0.0).then(|| (s * 1000.0).round() as i64)
+}
+
+/// Segments as the transcript list shows them (`current` is highlighted).
+pub fn segment_views(t: &Texts, segments: &[Segment], current: Option<usize>) -> Vec<SegmentView> {
+    segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let speaker = Speaker::from_channel(s.channel);
+            SegmentView {
+                start_s: seconds(s.start_ms),
+                end_s: seconds(s.end_ms),
+                clock: format_offset(s.start_ms),
+                speaker: t.speaker(speaker),
+                speaker_class: speaker.as_str(),
+                text: s.text.clone(),
+                current: current == Some(i),
+            }
+        })
+        .collect()
 }
 
 /// The segment to highlight for a position: the latest one under way, else the next to come.
@@ -95,22 +120,7 @@ pub async fn page(
     let offset = app.config.utc_offset_minutes;
     let start_ms = parse_t(params.t.as_deref());
     let current = start_ms.and_then(|ms| segment_at(&segments, ms));
-    let segments = segments
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let speaker = Speaker::from_channel(s.channel);
-            SegmentView {
-                start_s: seconds(s.start_ms),
-                end_s: seconds(s.end_ms),
-                clock: format_offset(s.start_ms),
-                speaker: t.speaker(speaker),
-                speaker_class: speaker.as_str(),
-                text: s.text.clone(),
-                current: current == Some(i),
-            }
-        })
-        .collect();
+    let segments = segment_views(t, &segments, current);
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let mut details = vec![
         Detail {
@@ -156,7 +166,36 @@ pub async fn page(
             value: format_offset(r.duration_ms),
         });
     }
+    let mut filter = crate::qa::visible_filter(&principal);
+    filter.call_id = Some(call.id);
+    let evaluations = app
+        .store
+        .evaluations(&filter)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                e.id,
+                format!("{} v{}", e.scorecard_name, e.version),
+                e.reviewer.clone(),
+                super::evaluations::status_text(t, e.status),
+                super::evaluations::score_text(e.score),
+            )
+        })
+        .collect();
+    let scorecards = if crate::qa::may_evaluate(&principal) {
+        app.store
+            .published_scorecards()
+            .await?
+            .into_iter()
+            .map(|v| (v.id, format!("{} v{}", v.definition.name, v.version)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     html(&CallPage {
+        evaluations,
+        scorecards,
         page,
         started: format_local(call.started_at, offset),
         details,

@@ -2,9 +2,12 @@
 
 pub mod call;
 pub mod calls;
+pub mod dashboard;
+pub mod evaluations;
 pub mod live;
 pub mod login;
 pub mod routing;
+pub mod scorecards;
 pub mod search;
 
 use askama::Template;
@@ -34,6 +37,9 @@ pub struct PageCtx {
     pub show_live: bool,
     /// Whether the routing administration is in the navigation (admins).
     pub show_routing: bool,
+    pub show_scorecards: bool,
+    pub show_disputes: bool,
+    pub show_dashboard: bool,
 }
 
 pub struct UserView {
@@ -65,6 +71,9 @@ impl PageCtx {
             show_search: may_search(ctx.principal.as_ref()),
             show_live: may_get(ctx.principal.as_ref(), "/live"),
             show_routing: may_get(ctx.principal.as_ref(), "/admin/routing"),
+            show_scorecards: may_get(ctx.principal.as_ref(), "/scorecards"),
+            show_disputes: may_get(ctx.principal.as_ref(), "/disputes"),
+            show_dashboard: may_get(ctx.principal.as_ref(), "/dashboard"),
         }
     }
 
@@ -142,6 +151,7 @@ async fn sqlx_ping(app: &App) -> Result<(), earshot_store::StoreError> {
 const APP_CSS: &str = include_str!("../../static/app.css");
 const APP_JS: &str = include_str!("../../static/app.js");
 const LIVE_JS: &str = include_str!("../../static/live.js");
+const QA_JS: &str = include_str!("../../static/qa.js");
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
     (
@@ -164,6 +174,10 @@ pub async fn static_js() -> Response {
 
 pub async fn static_live_js() -> Response {
     static_file("text/javascript; charset=utf-8", LIVE_JS)
+}
+
+pub async fn static_qa_js() -> Response {
+    static_file("text/javascript; charset=utf-8", QA_JS)
 }
 
 pub async fn home() -> Redirect {

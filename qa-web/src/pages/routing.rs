@@ -144,6 +144,7 @@ pub struct AgentForm {
     pub name: String,
     pub password: String,
     pub user: String,
+    pub team: String,
     /// Present (`on`) when the box is ticked.
     pub enabled: Option<String>,
     pub skills: String,
@@ -176,6 +177,7 @@ impl AdminItem for Agent {
             name: self.display_name.clone(),
             password: String::new(),
             user: self.user.clone().unwrap_or_default(),
+            team: self.team.clone().unwrap_or_default(),
             enabled: self.enabled.then(|| "on".into()),
             skills: format_skills(&self.skills),
         }
@@ -199,6 +201,7 @@ impl AdminItem for Agent {
             // Blank keeps the stored credential; the store refuses a new agent without one.
             sip_ha1: (!f.password.is_empty()).then(|| sip_ha1(username, realm, &f.password)),
             user: optional(&f.user),
+            team: optional(&f.team),
             enabled: f.enabled.is_some(),
             skills,
         })

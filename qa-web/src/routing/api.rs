@@ -108,6 +108,8 @@ struct AgentInput {
     sip_ha1: Option<String>,
     #[serde(default)]
     user: Option<String>,
+    #[serde(default)]
+    team: Option<String>,
     #[serde(default = "yes")]
     enabled: bool,
     #[serde(default)]
@@ -143,6 +145,7 @@ impl ApiItem for Agent {
             display_name: a.display_name,
             sip_ha1,
             user: a.user,
+            team: a.team,
             enabled: a.enabled,
             skills: a.skills,
         })

@@ -217,6 +217,7 @@ mod tests {
             display_name: "王小明".into(),
             sip_ha1: Some("0123456789abcdef0123456789abcdef".into()),
             user: None,
+            team: Some("A".into()),
             enabled: true,
             skills: BTreeMap::from([("zh".into(), 8)]),
         };

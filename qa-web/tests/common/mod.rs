@@ -363,3 +363,22 @@ pub async fn seed_routing(store: &Store) {
         .await
         .unwrap();
 }
+
+/// Routes of the QA workflow (scorecards, evaluations, disputes, dashboard): their role × route
+/// walk needs QA data and lives in `tests/qa.rs`.
+pub fn is_qa_route(path: &str) -> bool {
+    [
+        "/scorecards",
+        "/evaluations",
+        "/disputes",
+        "/dashboard",
+        "/calls/{id}/evaluations",
+        "/api/v1/scorecards",
+        "/api/v1/evaluations",
+        "/api/v1/disputes",
+        "/api/v1/dashboard",
+        "/static/qa.js",
+    ]
+    .iter()
+    .any(|p| path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}.")))
+}

@@ -479,7 +479,7 @@ async fn load(conn: &mut AnyConnection) -> StoreResult<(RoutingConfig, Ids)> {
             .insert(row.try_get("skill").ctx(CTX)?, level);
     }
     for row in sqlx::query(
-        "SELECT a.id, a.username, a.display_name, a.sip_ha1, u.username AS user_name, a.enabled \
+        "SELECT a.id, a.username, a.display_name, a.sip_ha1, u.username AS user_name, a.team, a.enabled \
          FROM agents a LEFT JOIN users u ON u.id = a.user_id",
     )
     .fetch_all(&mut *conn)
@@ -494,6 +494,7 @@ async fn load(conn: &mut AnyConnection) -> StoreResult<(RoutingConfig, Ids)> {
             display_name: row.try_get("display_name").ctx(CTX)?,
             sip_ha1: Some(row.try_get("sip_ha1").ctx(CTX)?),
             user: row.try_get("user_name").ctx(CTX)?,
+            team: row.try_get("team").ctx(CTX)?,
             enabled: row.try_get::<i64, _>("enabled").ctx(CTX)? != 0,
             skills: agent_skills.remove(&id).unwrap_or_default(),
         });
@@ -791,8 +792,8 @@ async fn write_difference(
     let now = now_ms();
     for a in &agents.created {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO agents (username, display_name, sip_ha1, user_id, enabled, created_ms) \
-             VALUES ($1, $2, $3, (SELECT id FROM users WHERE username = $4), $5, $6) RETURNING id",
+            "INSERT INTO agents (username, display_name, sip_ha1, user_id, enabled, created_ms, team) \
+             VALUES ($1, $2, $3, (SELECT id FROM users WHERE username = $4), $5, $6, $7) RETURNING id",
         )
         .bind(&a.username)
         .bind(&a.display_name)
@@ -800,6 +801,7 @@ async fn write_difference(
         .bind(&a.user)
         .bind(i64::from(a.enabled))
         .bind(now)
+        .bind(&a.team)
         .fetch_one(&mut *conn)
         .await
         .ctx(CTX)?;
@@ -808,7 +810,7 @@ async fn write_difference(
     for (a, id, _) in &agents.updated {
         sqlx::query(
             "UPDATE agents SET display_name = $1, sip_ha1 = $2, \
-                    user_id = (SELECT id FROM users WHERE username = $3), enabled = $4 \
+                    user_id = (SELECT id FROM users WHERE username = $3), enabled = $4, team = $6 \
              WHERE id = $5",
         )
         .bind(&a.display_name)
@@ -816,6 +818,7 @@ async fn write_difference(
         .bind(&a.user)
         .bind(i64::from(a.enabled))
         .bind(id)
+        .bind(&a.team)
         .execute(&mut *conn)
         .await
         .ctx(CTX)?;

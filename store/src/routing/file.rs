@@ -85,6 +85,8 @@ pub struct FileAgent {
     pub sip_ha1: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
     #[serde(default)]
@@ -212,6 +214,7 @@ impl RoutingFile {
                 display_name: a.name,
                 sip_ha1,
                 user: a.user,
+                team: a.team,
                 enabled: a.enabled,
                 skills: a.skills,
             });
@@ -364,6 +367,7 @@ impl RoutingFile {
                     password: None,
                     sip_ha1: a.sip_ha1.clone(),
                     user: a.user.clone(),
+                    team: a.team.clone(),
                     enabled: a.enabled,
                     skills: a.skills.clone(),
                 })

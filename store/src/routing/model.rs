@@ -63,6 +63,8 @@ pub struct Agent {
     pub sip_ha1: Option<String>,
     /// The Earshot user (login) this agent is, by username, for "my evaluations" and the like.
     pub user: Option<String>,
+    /// The team the agent works in (a supervisor's group), for QA dashboards.
+    pub team: Option<String>,
     pub enabled: bool,
     /// Skill name → level 1..=10.
     pub skills: BTreeMap<String, u8>,

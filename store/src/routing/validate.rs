@@ -180,6 +180,19 @@ pub(crate) fn validate(
             // A new agent without credentials is caught where the store knows it is new.
             None => {}
         }
+        if let Some(team) = &a.team {
+            if team.trim().is_empty()
+                || team.chars().count() > 64
+                || team.chars().any(char::is_control)
+            {
+                p.push(
+                    k,
+                    name,
+                    "team",
+                    "a team name is 1 to 64 printable characters",
+                );
+            }
+        }
         if let Some(u) = &a.user {
             if !users.contains(u) {
                 p.push(k, name, "user", format!("user {u:?} does not exist"));
