@@ -25,7 +25,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use common::{csrf_field, PASSWORD, USERS};
+use common::{PASSWORD, USERS};
 use earshot_indexer::search::SearchIndex;
 use earshot_store::calls::{CallSource, Direction, Disposition, NewCall, NewRecording};
 use earshot_store::routing::{ApplyMode, RoutingFile};
@@ -33,7 +33,7 @@ use earshot_store::time::{format_local, parse_local};
 use earshot_store::users::User;
 use earshot_store::{Config, Store};
 use earshot_web::AppState;
-use reqwest::{header, redirect, Client, StatusCode};
+use reqwest::{header, Client, StatusCode};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -133,31 +133,7 @@ impl App {
 
     /// Sign in through the login form; the client holds the session cookie.
     async fn sign_in(&self, username: &str) -> Client {
-        let c = Client::builder()
-            .cookie_store(true)
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap();
-        let page = c
-            .get(self.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let r = c
-            .post(self.url("/login"))
-            .form(&[
-                ("username", username),
-                ("password", PASSWORD),
-                ("csrf", &csrf_field(&page)),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {username}");
-        c
+        common::sign_in_at(&self.base, username).await.0
     }
 
     /// A call of `agent` in `queue` starting at `local` (UTC+8).

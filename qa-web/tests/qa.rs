@@ -5,59 +5,24 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{csrf_field, PASSWORD, USERS};
+use common::USERS;
 use earshot_scorecard::Definition;
 use earshot_store::qa::{DisputeStatus, EvaluationStatus, Resolution};
 use earshot_store::users::User;
 use earshot_store::Store;
 use earshot_web::routes::{Access, ROUTES};
-use reqwest::header::{self, HeaderMap};
-use reqwest::{redirect, Client, Method, StatusCode};
+use reqwest::header::HeaderMap;
+use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use common::client;
 
 fn location(headers: &HeaderMap) -> String {
-    headers[header::LOCATION].to_str().unwrap().to_string()
+    common::location(headers).to_string()
 }
 
 async fn sign_in(app: &common::App, username: &str) -> (Client, String) {
-    let c = client();
-    let page = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("username", username),
-            ("password", PASSWORD),
-            ("csrf", &csrf_field(&page)),
-            ("next", "/calls"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {username}");
-    let page = c
-        .get(app.url("/evaluations"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    (c, csrf_field(&page))
+    app.sign_in(username).await
 }
 
 /// Two sections of weight 1: A = q1 yes/no (customer-critical) + q2 scale 1–5;

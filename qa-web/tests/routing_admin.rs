@@ -4,29 +4,19 @@
 
 mod common;
 
-use common::{csrf_field, PASSWORD};
+use common::csrf_field;
 use earshot_store::routing::{
     sip_ha1, AgentLive, QueueEventKind, QueueEventRow, QueueLive, RoutingFile,
 };
 use earshot_store::time::now_ms;
-use reqwest::header::{self, HeaderMap};
-use reqwest::{redirect, Client, StatusCode};
+use reqwest::header::{self};
+use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
 /// The SIP realm of the test app (the default configuration's).
 const REALM: &str = "earshot";
 
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn location(headers: &HeaderMap) -> &str {
-    headers[header::LOCATION].to_str().unwrap()
-}
+use common::{client, location};
 
 /// An app with the seeded routing configuration.
 async fn start() -> common::App {
@@ -37,27 +27,7 @@ async fn start() -> common::App {
 
 /// Sign in through the login form; the client holds the session cookie.
 async fn sign_in(app: &common::App, username: &str) -> Client {
-    let c = client();
-    let page = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("username", username),
-            ("password", PASSWORD),
-            ("csrf", &csrf_field(&page)),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {username}");
-    c
+    app.sign_in(username).await.0
 }
 
 /// Whole-configuration applies after the seed's own.

@@ -6,51 +6,14 @@ mod common;
 use common::{csrf_field, PASSWORD, PHRASE, PHRASE_START_MS, USERS};
 use earshot_store::audit::action;
 use earshot_web::routes::{Access, ROUTES};
-use reqwest::header::{self, HeaderMap};
-use reqwest::{redirect, Client, StatusCode};
+use reqwest::header::{self};
+use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+use common::{client, location};
 
-fn location(headers: &HeaderMap) -> &str {
-    headers[header::LOCATION].to_str().unwrap()
-}
-
-/// Sign in through the form; returns the client (holding the session cookie) and the
-/// session's CSRF token as the calls page shows it.
 async fn sign_in(app: &common::App, username: &str) -> (Client, String) {
-    let c = client();
-    let page = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("username", username),
-            ("password", PASSWORD),
-            ("csrf", &csrf_field(&page)),
-            ("next", "/calls"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {username}");
-    assert_eq!(location(r.headers()), "/calls");
-    let calls = c.get(app.url("/calls")).send().await.unwrap();
-    assert_eq!(calls.status(), StatusCode::OK);
-    let csrf = csrf_field(&calls.text().await.unwrap());
-    (c, csrf)
+    app.sign_in(username).await
 }
 
 #[tokio::test]

@@ -1,5 +1,8 @@
 //! Scorecards, evaluations, disputes and dashboard sums, on SQLite and PostgreSQL.
 
+#[macro_use]
+mod common;
+
 use std::collections::BTreeMap;
 
 use earshot_scorecard::{AnswerKind, Category, Definition, Question, Section};
@@ -7,27 +10,8 @@ use earshot_store::calls::{CallSource, Direction, Disposition, NewCall, NewRecor
 use earshot_store::qa::{
     DashboardFilter, DisputeStatus, EvaluationFilter, EvaluationStatus, GroupBy, Resolution,
 };
-use earshot_store::testing::{postgres_store, sqlite_store};
 use earshot_store::users::{Role, User};
 use earshot_store::{Store, StoreError};
-
-macro_rules! on_both {
-    ($name:ident, $body:path) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                let store = super::sqlite_store(dir.path()).await.unwrap();
-                $body(store).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let store = super::postgres_store().await.unwrap();
-                $body(store).await;
-            }
-        }
-    };
-}
 
 fn question(key: &str, weight: f64, answer: AnswerKind, critical: Option<Category>) -> Question {
     Question {

@@ -1,33 +1,16 @@
 //! The routing configuration, events, live state and statistics, on SQLite and PostgreSQL.
 
+#[macro_use]
+mod common;
+
 use earshot_store::calls::{CallSource, Direction, Disposition, NewCall, NewRecording};
 use earshot_store::routing::{
     sip_ha1, AgentEventRow, AgentLive, ApplyMode, CallOutcome, CallRouting, HangupBy, ItemChange,
     Member, MenuAction, QueueEventKind, QueueEventRow, QueueLive, RoutingConfig, RoutingError,
     RoutingFile,
 };
-use earshot_store::testing::{postgres_store, sqlite_store};
 use earshot_store::users::Role;
 use earshot_store::Store;
-
-/// Run one async test body on both backends.
-macro_rules! on_both {
-    ($name:ident, $body:path) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                let store = super::sqlite_store(dir.path()).await.unwrap();
-                $body(store).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let store = super::postgres_store().await.unwrap();
-                $body(store).await;
-            }
-        }
-    };
-}
 
 const EXAMPLE: &str = include_str!("../../examples/routing.toml");
 const REALM: &str = "earshot";

@@ -1,32 +1,16 @@
 //! The store's behaviour, run on SQLite and on PostgreSQL in the same test run.
 
+#[macro_use]
+mod common;
+
 use earshot_store::calls::{
     CallFilter, CallSource, Direction, Disposition, NewCall, NewRecording, NewSegment,
     TranscriptInfo,
 };
 use earshot_store::jobs::{FailOutcome, JobPayload, JobStatus};
-use earshot_store::testing::{postgres_store, sqlite_store};
+use earshot_store::testing::sqlite_store;
 use earshot_store::users::Role;
 use earshot_store::Store;
-
-/// Run one async test body on both backends.
-macro_rules! on_both {
-    ($name:ident, $body:path) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                let store = super::sqlite_store(dir.path()).await.unwrap();
-                $body(store).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let store = super::postgres_store().await.unwrap();
-                $body(store).await;
-            }
-        }
-    };
-}
 
 fn new_call(agent: &str, started_at: i64) -> NewCall {
     NewCall {

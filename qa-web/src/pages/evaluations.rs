@@ -247,6 +247,8 @@ struct EvaluationPage {
     call: Call,
     call_started: String,
     recording: Option<Recording>,
+    /// The player opens at the start (the call page's `?t=` has no use here).
+    start_at: Option<String>,
     segments: Vec<SegmentView>,
     scorecard: String,
     reviewer: String,
@@ -503,6 +505,7 @@ async fn render(
         id: e.id,
         call_started: format_local(call.started_at, offset),
         recording,
+        start_at: None,
         segments: segment_views(t, &segments, None),
         call,
         scorecard: format!("{} v{}", e.scorecard_name, e.version),

@@ -358,8 +358,9 @@ struct BuilderPage {
     /// (where, what) for each problem.
     problems: Vec<(String, String)>,
     read: Option<ReadCard>,
-    /// The question row the script copies for "add question" (ids `__S__`/`__Q__`).
+    /// The rows the script copies for "add question" and "add section" (ids `__S__`/`__Q__`).
     blank_question: QuestionForm,
+    blank_section: SectionForm,
     saved: bool,
     published: bool,
 }
@@ -442,6 +443,11 @@ async fn builder(
             max: "5".into(),
             points: "10".into(),
             ..QuestionForm::default()
+        },
+        blank_section: SectionForm {
+            id: "__S__".into(),
+            weight: "1".into(),
+            ..SectionForm::default()
         },
         saved: params.saved.is_some(),
         published: params.published.is_some(),

@@ -382,3 +382,60 @@ pub fn is_qa_route(path: &str) -> bool {
     .iter()
     .any(|p| path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}.")))
 }
+
+/// An HTTP client that keeps cookies and shows redirects instead of following them.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The `Location` of a redirect.
+pub fn location(headers: &reqwest::header::HeaderMap) -> &str {
+    headers[reqwest::header::LOCATION].to_str().unwrap()
+}
+
+/// Sign in through the login form of the app at `base` (as a browser does: the form's CSRF
+/// token, then a redirect to `/calls`); the client holds the session cookie. Returns it and
+/// the session's CSRF token as the pages show it.
+pub async fn sign_in_at(base: &str, username: &str) -> (reqwest::Client, String) {
+    let c = client();
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("csrf", &csrf_field(&page)),
+            ("next", "/calls"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "login of {username}"
+    );
+    assert_eq!(location(r.headers()), "/calls");
+    let calls = c.get(format!("{base}/calls")).send().await.unwrap();
+    assert_eq!(calls.status(), reqwest::StatusCode::OK);
+    let csrf = csrf_field(&calls.text().await.unwrap());
+    (c, csrf)
+}
+
+impl App {
+    /// [`sign_in_at`] this app.
+    pub async fn sign_in(&self, username: &str) -> (reqwest::Client, String) {
+        sign_in_at(&self.base, username).await
+    }
+}
