@@ -112,13 +112,18 @@
   }
 
   // Keys for listening while scoring: k or space play/pause, j/l (or ←/→) back/forward 5 s,
-  // c comment at this moment. Not while typing or choosing in a form field.
+  // c comment at this moment. Not while typing in a field; on an answer just chosen the
+  // letters still work.
   function setUpShortcuts(player) {
     document.addEventListener('keydown', function (e) {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
       var t = e.target;
-      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
       var key = e.key;
+      // On a radio button or a check box (an answer just chosen) the letters still work;
+      // space and the arrows keep their own meaning there.
+      var choosing = t && t.tagName === 'INPUT' && /^(radio|checkbox)$/.test(t.type);
+      if (choosing && !/^[kjlc]$/.test(key)) return;
+      if (!choosing && t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
       if (key === 'k' || (key === ' ' && !(t && /^(BUTTON|A|SUMMARY)$/.test(t.tagName)))) {
         e.preventDefault();
         if (player.paused) {

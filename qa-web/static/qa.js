@@ -170,9 +170,17 @@
     if (!form) return;
     var at = document.getElementById('comment-at');
     var body = document.getElementById('comment-body');
+    // m:ss.t for the time field, truncated (never rounded up past the moment) like the server.
     function clock(seconds) {
-      var m = Math.floor(seconds / 60), s = seconds - m * 60;
+      var tenths = Math.floor(seconds * 10);
+      var m = Math.floor(tenths / 600), s = (tenths % 600) / 10;
       return m + ':' + (s < 10 ? '0' : '') + s.toFixed(1);
+    }
+    // m:ss as the page writes a comment's moment.
+    function wholeClock(seconds) {
+      var whole = Math.floor(seconds);
+      var m = Math.floor(whole / 60), s = whole % 60;
+      return m + ':' + (s < 10 ? '0' : '') + s;
     }
     // The moment is taken when the reviewer starts writing, not when they finish.
     body.addEventListener('focus', function () {
@@ -203,13 +211,19 @@
             b.type = 'button';
             b.className = 'link seek';
             b.dataset.seek = String(c.at_ms / 1000);
-            b.textContent = clock(c.at_ms / 1000).replace(/\.\d$/, '');
+            b.textContent = wholeClock(c.at_ms / 1000);
             li.appendChild(b);
             li.appendChild(document.createTextNode(' '));
           }
           var who = document.createElement('strong');
           who.textContent = c.author;
           li.appendChild(who);
+          if (question.value) {
+            var about = document.createElement('small');
+            about.className = 'muted';
+            about.textContent = ' · ' + question.options[question.selectedIndex].text;
+            li.appendChild(about);
+          }
           var p = document.createElement('p');
           p.textContent = c.body;
           li.appendChild(p);

@@ -1,7 +1,9 @@
 //! The pages in a real headless Chromium, driven over WebDriver: sign in through the form,
 //! search a phrase, open the hit, and check that the player sits at the hit's second with
-//! that segment highlighted, without a JavaScript error. Screenshots of each page go to
-//! `target/screenshots/` for a person to look at.
+//! that segment highlighted, without a JavaScript error; follow the live view; and walk the
+//! QA workflow end to end (build and publish a scorecard, evaluate a call while its audio
+//! plays, dispute an answer as the agent, resolve it as the QA manager). Screenshots of each
+//! page go to `target/screenshots/` for a person to look at.
 
 mod common;
 
@@ -100,6 +102,36 @@ fn screenshot_dir() -> PathBuf {
 async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap();
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+/// A screenshot of the whole page, not only the window: the window is made as tall as the
+/// page for the shot, then restored.
+async fn screenshot_page(client: &Client, name: &str) {
+    let (width, height) = client.get_window_size().await.unwrap();
+    let page = js(
+        client,
+        "return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight))",
+    )
+    .await
+    .as_u64()
+    .unwrap_or(height);
+    // The window's frame takes some of its height; leave room for it.
+    let tall = (page
+        + (height
+            - js(client, "return window.innerHeight")
+                .await
+                .as_u64()
+                .unwrap_or(0)))
+    .clamp(height, 6000);
+    client
+        .set_window_size(width as u32, tall as u32)
+        .await
+        .unwrap();
+    screenshot(client, name).await;
+    client
+        .set_window_size(width as u32, height as u32)
+        .await
+        .unwrap();
 }
 
 async fn js(client: &Client, script: &str) -> Value {
@@ -335,5 +367,1311 @@ async fn run_live(app: &common::App, c: &Client) -> Result<(), fantoccini::error
     );
     screenshot(c, "live").await;
     assert_no_js_errors(c, "live").await;
+    Ok(())
+}
+
+// ----- the QA workflow ----------------------------------------------------------------------
+
+type Step = Result<(), fantoccini::error::CmdError>;
+
+/// The pages' texts in the language the browser asks for (zh-TW), so that a reworded text
+/// does not break the test while a wrong one (another key) still does.
+fn zh() -> &'static earshot_web::i18n::Texts {
+    earshot_web::i18n::Lang::ZhTw.texts()
+}
+
+/// Sign in through the login form and land on `next`.
+async fn sign_in(c: &Client, app: &common::App, user: &str, next: &str) -> Step {
+    c.goto(&app.url(&format!("/login?next={}", next.replace('/', "%2F"))))
+        .await?;
+    c.find(Locator::Css("input[name=username]"))
+        .await?
+        .send_keys(user)
+        .await?;
+    c.find(Locator::Css("input[name=password]"))
+        .await?
+        .send_keys(common::PASSWORD)
+        .await?;
+    c.find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url(next)).unwrap())
+        .await?;
+    assert_no_js_errors(c, next).await;
+    Ok(())
+}
+
+/// Sign out with the header's button (one browser plays every user in turn).
+async fn sign_out(c: &Client, app: &common::App) -> Step {
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url("/login")).unwrap())
+        .await?;
+    Ok(())
+}
+
+/// Replace the value of the field `css` under `root`.
+async fn fill(root: &fantoccini::elements::Element, css: &str, value: &str) -> Step {
+    let field = root.find(Locator::Css(css)).await?;
+    field.clear().await?;
+    field.send_keys(value).await?;
+    Ok(())
+}
+
+/// The trimmed text content of the first element matching `css`, or null.
+async fn text_of(c: &Client, css: &str) -> Value {
+    c.execute(
+        "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null",
+        vec![json!(css)],
+    )
+    .await
+    .unwrap()
+}
+
+/// Press a key on the page with nothing focused, so that the shortcuts apply.
+async fn press(c: &Client, key: char) -> Step {
+    // Keys aimed at a text field are typing, not shortcuts: take the focus off first. (On a
+    // radio button the letters work too; the flow checks that with `stroke(c, 'c')`.)
+    js(
+        c,
+        "if (document.activeElement) document.activeElement.blur(); return null",
+    )
+    .await;
+    stroke(c, key).await
+}
+
+/// Press a key wherever the focus is.
+async fn stroke(c: &Client, key: char) -> Step {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    c.perform_actions(
+        KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key }),
+    )
+    .await
+}
+
+async fn current_time(c: &Client) -> f64 {
+    js(c, "return document.getElementById('player').currentTime")
+        .await
+        .as_f64()
+        .expect("the player has a currentTime")
+}
+
+/// Wait until `#score` shows `expected` (the server's score, after an autosave).
+async fn wait_score(c: &Client, expected: &str) {
+    wait_for(
+        c,
+        "return document.getElementById('score').textContent",
+        |v| v == &json!(expected),
+    )
+    .await;
+}
+
+/// Click the answer `value` to question `key` on the evaluation form.
+async fn choose(c: &Client, key: &str, value: &str) -> Step {
+    c.find(Locator::Css(&format!(
+        "#evaluation-form input[name='a.{key}'][value='{value}']"
+    )))
+    .await?
+    .click()
+    .await
+}
+
+/// The text of the `i`-th accuracy badge (customer, business, compliance).
+async fn accuracy(c: &Client, i: usize) -> Value {
+    text_of(c, &format!("[data-accuracy='{i}']")).await
+}
+
+/// A question as the builder's fields take it.
+struct BuilderQuestion<'a> {
+    text: &'a str,
+    key: &'a str,
+    weight: &'a str,
+    /// `yes_no`, `scale` or `points`.
+    kind: &'a str,
+    /// Scale from–to, for `scale`.
+    scale: Option<(&'a str, &'a str)>,
+    /// Max points, for `points`.
+    points: Option<&'a str>,
+    na: bool,
+    /// `customer`, `business`, `compliance`, or empty.
+    critical: &'a str,
+}
+
+async fn fill_question(row: &fantoccini::elements::Element, q: &BuilderQuestion<'_>) -> Step {
+    // The kind first: it decides which of the other fields are shown.
+    row.find(Locator::Css("select[data-kind-select]"))
+        .await?
+        .select_by_value(q.kind)
+        .await?;
+    assert_eq!(
+        row.attr("data-kind").await?.as_deref(),
+        Some(q.kind),
+        "the kind select toggles the row's fields"
+    );
+    fill(row, "input[name$='.text']", q.text).await?;
+    fill(row, "input[name$='.key']", q.key).await?;
+    fill(row, "input[name$='.weight']", q.weight).await?;
+    if let Some((min, max)) = q.scale {
+        fill(row, "input[name$='.min']", min).await?;
+        fill(row, "input[name$='.max']", max).await?;
+    }
+    if let Some(points) = q.points {
+        fill(row, "input[name$='.points']", points).await?;
+    }
+    let na = row.find(Locator::Css("input[name$='.na']")).await?;
+    if na.is_selected().await? != q.na {
+        na.click().await?;
+    }
+    let critical = row.find(Locator::Css("select[name$='.critical']")).await?;
+    // Only yes/no questions show the critical select.
+    assert_eq!(critical.is_displayed().await?, q.kind == "yes_no");
+    if q.kind == "yes_no" {
+        critical.select_by_value(q.critical).await?;
+    }
+    Ok(())
+}
+
+/// The `[data-question]` rows of the builder's `section`-th section (0-based).
+async fn question_rows(
+    c: &Client,
+    section: usize,
+) -> Result<Vec<fantoccini::elements::Element>, fantoccini::error::CmdError> {
+    let sections = c
+        .find_all(Locator::Css("#sections > [data-section]"))
+        .await?;
+    sections[section]
+        .find_all(Locator::Css("[data-questions] > [data-question]"))
+        .await
+}
+
+/// The id at the end of the current URL's path (`/scorecards/7` → 7).
+async fn id_in_url(c: &Client) -> Result<i64, fantoccini::error::CmdError> {
+    let url = c.current_url().await?;
+    let last = url
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Ok(last
+        .parse()
+        .unwrap_or_else(|_| panic!("no id at the end of {url}")))
+}
+
+/// The whole QA workflow, as its four users do it in the browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qa_scorecard_evaluation_dispute_flow() {
+    let app = common::start().await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = browser(&driver, profile.path()).await;
+    let result = run_qa(&app, &client).await;
+    client.close().await.unwrap();
+    result.unwrap();
+}
+
+async fn run_qa(app: &common::App, c: &Client) -> Step {
+    let mut found = Vec::new();
+    let card_id = build_and_publish(app, c, &mut found).await?;
+    let evaluation = evaluate_while_playing(app, c, &mut found).await?;
+    dispute_as_agent(app, c, evaluation).await?;
+    resolve_as_manager(app, c, evaluation).await?;
+    switch_language(app, c).await?;
+
+    // The list of scorecards shows v1 published, no draft, and its one evaluation.
+    c.goto(&app.url("/scorecards")).await?;
+    let rows = js(
+        c,
+        "return Array.from(document.querySelectorAll('table.scorecards tbody tr')).map(r => \
+           Array.from(r.cells).map(td => td.textContent.trim()))",
+    )
+    .await;
+    assert_eq!(rows, json!([["Inbound QA", "v1", "—", "1"]]));
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelector('table.scorecards a').getAttribute('href')"
+        )
+        .await,
+        json!(format!("/scorecards/{card_id}"))
+    );
+    assert_no_js_errors(c, "scorecards").await;
+
+    // The dashboard counts the resolved evaluation: one row for amy, too few to compare, with
+    // its charts drawn as SVG.
+    let t = zh();
+    c.goto(&app.url("/dashboard?group=agent&from=2026-01-01&to=2026-12-31"))
+        .await?;
+    let rows = js(
+        c,
+        "return Array.from(document.querySelectorAll('table tbody tr')).map(r => r.cells[0].textContent.trim())",
+    )
+    .await;
+    assert!(
+        rows.as_array().is_some_and(|r| r.iter().any(|x| x
+            .as_str()
+            .is_some_and(|x| x.starts_with("amy") && x.contains(t.dash.too_few)))),
+        "dashboard rows {rows}: amy, marked too few"
+    );
+    assert!(
+        js(
+            c,
+            "return document.querySelectorAll('svg[role=img]').length"
+        )
+        .await
+        .as_u64()
+        .is_some_and(|n| n >= 2),
+        "the dashboard draws its charts"
+    );
+    screenshot_page(c, "dashboard").await;
+    assert_no_js_errors(c, "dashboard").await;
+    assert!(found.is_empty(), "found on the way:\n{}", found.join("\n"));
+    Ok(())
+}
+
+/// The lowest contrast ratio (WCAG) between the text of the elements matching `css` and
+/// the background behind them; text needs 4.5 to be readable.
+async fn lowest_contrast(c: &Client, css: &str) -> f64 {
+    c.execute(
+        "function lum(color) {
+           const [r, g, b] = color.match(/[\\d.]+/g).slice(0, 3).map(v => {
+             v = Number(v) / 255;
+             return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+           });
+           return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+         }
+         function background(e) {
+           for (; e; e = e.parentElement) {
+             const bg = getComputedStyle(e).backgroundColor;
+             if (bg && !/^rgba\\(.*,\\s*0\\)$/.test(bg) && bg !== 'transparent') return bg;
+           }
+           return 'rgb(255, 255, 255)';
+         }
+         const all = Array.from(document.querySelectorAll(arguments[0]));
+         if (!all.length) return null;
+         return Math.min(...all.map(e => {
+           const a = lum(getComputedStyle(e).color), b = lum(background(e));
+           return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+         }));",
+        vec![json!(css)],
+    )
+    .await
+    .unwrap()
+    .as_f64()
+    .unwrap_or_else(|| panic!("nothing matches {css}"))
+}
+
+/// Step 1: qam1 builds "Inbound QA" from scratch in the builder and publishes v1.
+async fn build_and_publish(
+    app: &common::App,
+    c: &Client,
+    found: &mut Vec<String>,
+) -> Result<i64, fantoccini::error::CmdError> {
+    use earshot_scorecard::{AnswerKind, Category, Definition, Question, Section};
+    let t = zh();
+    sign_in(c, app, "qam1", "/scorecards").await?;
+    screenshot_page(c, "scorecards").await;
+    let form = c.find(Locator::Css("form.new-scorecard")).await?;
+    fill(&form, "input[name=name]", "Inbound QA").await?;
+    assert!(
+        !form
+            .find(Locator::Css("input[name=example]"))
+            .await?
+            .is_selected()
+            .await?,
+        "from scratch, not from the example"
+    );
+    form.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str()
+            .is_some_and(|p| p.starts_with("/scorecards/") && p[12..].parse::<i64>().is_ok())
+    })
+    .await;
+    let card_id = id_in_url(c).await?;
+    assert_no_js_errors(c, "scorecard builder").await;
+    let builder = c.find(Locator::Css("#builder")).await?;
+    // The name came from the list's form; the pass mark is set here.
+    assert_eq!(
+        builder
+            .find(Locator::Css("input[name=name]"))
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("Inbound QA")
+    );
+    fill(&builder, "input[name=pass_mark]", "80").await?;
+
+    // Section 1: the starter's question, then one added by the script.
+    let section = c.find(Locator::Css("#sections > [data-section]")).await?;
+    fill(&section, "input[name$='.title']", "Opening").await?;
+    fill(&section, "input[name$='.weight']", "1").await?;
+    let rows = question_rows(c, 0).await?;
+    assert_eq!(rows.len(), 1, "a new card starts with one question");
+    fill_question(
+        &rows[0],
+        &BuilderQuestion {
+            text: "Greets the caller by name",
+            key: "greet",
+            weight: "1",
+            kind: "yes_no",
+            scale: None,
+            points: None,
+            na: false,
+            critical: "customer",
+        },
+    )
+    .await?;
+    section
+        .find(Locator::Css("[data-add-question]"))
+        .await?
+        .click()
+        .await?;
+    let rows = question_rows(c, 0).await?;
+    assert_eq!(rows.len(), 2, "add question adds a row to this section");
+    fill_question(
+        &rows[1],
+        &BuilderQuestion {
+            text: "Tone and courtesy",
+            key: "tone",
+            weight: "1",
+            kind: "scale",
+            scale: Some(("1", "5")),
+            points: None,
+            na: false,
+            critical: "",
+        },
+    )
+    .await?;
+
+    // Section 2, added by the script with one blank question; a second one added to it.
+    c.find(Locator::Css("[data-add-section]"))
+        .await?
+        .click()
+        .await?;
+    let sections = c
+        .find_all(Locator::Css("#sections > [data-section]"))
+        .await?;
+    assert_eq!(sections.len(), 2, "add section adds a section");
+    fill(&sections[1], "input[name$='.title']", "Resolution").await?;
+    fill(&sections[1], "input[name$='.weight']", "1").await?;
+    let rows = question_rows(c, 1).await?;
+    assert_eq!(rows.len(), 1, "a new section comes with a question");
+    fill_question(
+        &rows[0],
+        &BuilderQuestion {
+            text: "Resolves the request",
+            key: "resolve",
+            weight: "2",
+            kind: "points",
+            scale: None,
+            points: Some("10"),
+            na: true,
+            critical: "",
+        },
+    )
+    .await?;
+    sections[1]
+        .find(Locator::Css("[data-add-question]"))
+        .await?
+        .click()
+        .await?;
+    let rows = question_rows(c, 1).await?;
+    assert_eq!(rows.len(), 2);
+    fill_question(
+        &rows[1],
+        &BuilderQuestion {
+            text: "Verifies the caller identity",
+            key: "verify_id",
+            weight: "1",
+            kind: "yes_no",
+            scale: None,
+            points: None,
+            na: false,
+            critical: "compliance",
+        },
+    )
+    .await?;
+    assert_eq!(
+        question_rows(c, 0).await?.len(),
+        2,
+        "section 1 is untouched"
+    );
+    assert_no_js_errors(c, "scorecard builder").await;
+
+    // Save the draft: back on the builder with the notice and nothing to fix.
+    builder
+        .find(Locator::Css(".actions button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url(&format!("/scorecards/{card_id}?saved=1"))).unwrap())
+        .await?;
+    assert_eq!(text_of(c, "p.notice.ok").await, json!(t.qa.draft_saved));
+    assert!(
+        c.find_all(Locator::Css(".problems")).await?.is_empty(),
+        "a complete card has no problems: {}",
+        text_of(c, ".problems").await
+    );
+    let publish = c.find(Locator::Css("#publish")).await?;
+    assert!(publish.is_enabled().await?);
+    // The saved draft comes back in the builder as entered, in page order.
+    let keys = js(
+        c,
+        "return Array.from(document.querySelectorAll('#builder input[name$=\".key\"]')).map(i => i.value)",
+    )
+    .await;
+    assert_eq!(keys, json!(["greet", "tone", "resolve", "verify_id"]));
+    screenshot_page(c, "scorecard-builder").await;
+    assert_no_js_errors(c, "scorecard builder").await;
+    let move_buttons = lowest_contrast(c, "#builder button[data-move]").await;
+    if move_buttons < 4.5 {
+        found.push(format!(
+            "builder: the move buttons (↑ ↓) are unreadable, contrast {move_buttons:.2} < 4.5 \
+             (app.css `button.link` is the header's near-white)"
+        ));
+    }
+
+    // Publish. The form asks window.confirm first: answer the real dialog through
+    // WebDriver's alert API (not a stubbed window.confirm), after checking what it says.
+    // Cancelled, nothing happens.
+    publish.click().await?;
+    assert_eq!(c.get_alert_text().await?, t.qa.publish_confirm);
+    c.dismiss_alert().await?;
+    assert_eq!(c.current_url().await?.query(), Some("saved=1"));
+    assert!(!app.store.scorecard_versions(card_id).await.unwrap()[0].is_published());
+    // Accepted, v1 is published.
+    publish.click().await?;
+    assert_eq!(c.get_alert_text().await?, t.qa.publish_confirm);
+    c.accept_alert().await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url(&format!("/scorecards/{card_id}?published=1"))).unwrap())
+        .await?;
+    assert_eq!(
+        text_of(c, "p.notice.ok").await,
+        json!(t.qa.version_published)
+    );
+    let versions = js(
+        c,
+        "return Array.from(document.querySelectorAll('ol.versions-list li')).map(li => \
+           [li.querySelector('a').textContent, !!li.querySelector('.badge.published'), \
+            li.querySelector('.badge') && li.querySelector('.badge').textContent])",
+    )
+    .await;
+    assert_eq!(versions, json!([["v1", true, t.qa.published]]));
+    // Nothing left to publish until the next edit.
+    assert!(c.find_all(Locator::Css("#publish")).await?.is_empty());
+    assert_no_js_errors(c, "scorecard builder").await;
+
+    // What was stored is exactly the card that was built.
+    let stored = app.store.scorecard_versions(card_id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].version, 1);
+    assert!(stored[0].is_published());
+    assert_eq!(stored[0].published_by.as_deref(), Some("qam1"));
+    let q = |key: &str, text: &str, weight: f64, answer: AnswerKind, allow_na, critical| Question {
+        key: key.into(),
+        text: text.into(),
+        help: String::new(),
+        weight,
+        answer,
+        allow_na,
+        critical,
+    };
+    let expected = Definition {
+        name: "Inbound QA".into(),
+        description: String::new(),
+        pass_mark: 80.0,
+        critical_zeroes_score: false,
+        sections: vec![
+            Section {
+                title: "Opening".into(),
+                weight: 1.0,
+                questions: vec![
+                    q(
+                        "greet",
+                        "Greets the caller by name",
+                        1.0,
+                        AnswerKind::YesNo,
+                        false,
+                        Some(Category::Customer),
+                    ),
+                    q(
+                        "tone",
+                        "Tone and courtesy",
+                        1.0,
+                        AnswerKind::Scale { min: 1, max: 5 },
+                        false,
+                        None,
+                    ),
+                ],
+            },
+            Section {
+                title: "Resolution".into(),
+                weight: 1.0,
+                questions: vec![
+                    q(
+                        "resolve",
+                        "Resolves the request",
+                        2.0,
+                        AnswerKind::Points { max: 10 },
+                        true,
+                        None,
+                    ),
+                    q(
+                        "verify_id",
+                        "Verifies the caller identity",
+                        1.0,
+                        AnswerKind::YesNo,
+                        false,
+                        Some(Category::Compliance),
+                    ),
+                ],
+            },
+        ],
+    };
+    assert_eq!(stored[0].definition, expected);
+    sign_out(c, app).await?;
+    Ok(card_id)
+}
+
+/// Step 2: reviewer1 evaluates Amy's call on v1 while its audio plays. Returns the
+/// evaluation's id.
+async fn evaluate_while_playing(
+    app: &common::App,
+    c: &Client,
+    found: &mut Vec<String>,
+) -> Result<i64, fantoccini::error::CmdError> {
+    let t = zh();
+    let call_page = format!("/calls/{}", app.amy_call);
+    sign_in(c, app, "reviewer1", &call_page).await?;
+    let start = c.find(Locator::Css("form#start-evaluation")).await?;
+    start
+        .find(Locator::Css("select[name=version]"))
+        .await?
+        .select_by_label("Inbound QA v1")
+        .await?;
+    start
+        .find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str().is_some_and(|p| p.starts_with("/evaluations/"))
+    })
+    .await;
+    let id = id_in_url(c).await?;
+    assert_eq!(text_of(c, "#status").await, json!(t.qa.status_draft));
+    assert_eq!(
+        text_of(c, "#score").await,
+        json!("—"),
+        "nothing answered yet"
+    );
+    assert_eq!(
+        c.find_all(Locator::Css("#transcript .segment"))
+            .await?
+            .len(),
+        5
+    );
+    assert_no_js_errors(c, "evaluation").await;
+
+    // Play with the keyboard: `k`.
+    press(c, 'k').await?;
+    // The transcript follows the playback: 0–3 s lit first, then 3.2–6.5 s.
+    let lit = "const s = document.querySelector('.segment.current'); return s && s.dataset.start";
+    let playing = wait_for(
+        c,
+        "const p = document.getElementById('player'); \
+         const s = document.querySelector('.segment.current'); \
+         return p.currentTime > 1 && !p.paused && [p.currentTime, s && s.dataset.start]",
+        |v| v.is_array(),
+    )
+    .await;
+    assert!(
+        playing[0].as_f64().unwrap() < 3.0,
+        "polled in time: {playing}"
+    );
+    assert_eq!(playing[1], json!("0.000"), "at {}", playing[0]);
+    wait_for(c, lit, |v| v == &json!("3.200")).await;
+    assert_eq!(c.find_all(Locator::Css(".segment.current")).await?.len(), 1);
+
+    // Answer while it plays; each click is saved and the server's score shown.
+    choose(c, "greet", "yes").await?;
+    // Only section 1 has an answer: S1 = 1·1 / 1 = 1 → 100 · 1 = 100.0
+    wait_score(c, "100.0").await;
+    assert_eq!(
+        accuracy(c, 0).await,
+        json!("100 %"),
+        "customer: a critical yes"
+    );
+    assert_eq!(
+        accuracy(c, 1).await,
+        json!("—"),
+        "business: no critical question"
+    );
+    assert_eq!(
+        accuracy(c, 2).await,
+        json!("—"),
+        "compliance: not answered yet"
+    );
+    choose(c, "tone", "3").await?;
+    // Scale 3 of 1–5: (3 − 1) / (5 − 1) = 0.5; S1 = (1·1 + 1·0.5) / 2 = 0.75 → 75.0
+    wait_score(c, "75.0").await;
+    assert_eq!(text_of(c, "#passed").await, json!(t.qa.fail), "75 < 80");
+    choose(c, "resolve", "8").await?;
+    // 8 of 10 points = 0.8; S2 = 0.8; (1·0.75 + 1·0.8) / 2 = 0.775 → 77.5
+    wait_score(c, "77.5").await;
+    choose(c, "verify_id", "no").await?;
+    // S2 = (2·0.8 + 1·0) / 3 = 0.5333…; (0.75 + 0.5333…) / 2 = 0.641666… → 64.2
+    wait_score(c, "64.2").await;
+    assert_eq!(
+        accuracy(c, 2).await,
+        json!("0 %"),
+        "compliance: a critical no"
+    );
+    assert_eq!(
+        js(c, "return document.querySelector(\".question[data-key='verify_id']\").classList.contains('critical-failed')").await,
+        json!(true)
+    );
+    choose(c, "verify_id", "yes").await?;
+    // S2 = (2·0.8 + 1·1) / 3 = 0.8666…; (0.75 + 0.8666…) / 2 = 0.808333… → 80.8
+    wait_score(c, "80.8").await;
+    assert_eq!(accuracy(c, 2).await, json!("100 %"));
+    assert_eq!(text_of(c, "#passed").await, json!(t.qa.pass), "80.8 ≥ 80");
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelectorAll('.critical-failed').length"
+        )
+        .await,
+        json!(0)
+    );
+    assert_eq!(
+        js(c, "return document.getElementById('player').paused").await,
+        json!(false),
+        "the audio played on while answering"
+    );
+    // The focus is still on the answer just clicked; a letter means nothing to a radio
+    // button, so the shortcuts should still work (the test blurs the focus in `press`
+    // to go on either way).
+    assert_eq!(
+        js(c, "return document.activeElement.name").await,
+        json!("a.verify_id")
+    );
+    stroke(c, 'c').await?;
+    if js(c, "return document.getElementById('comment-at').value")
+        .await
+        .as_str()
+        .is_some_and(str::is_empty)
+    {
+        found.push(
+            "evaluation: after clicking an answer the shortcuts (k, j, l, c) do nothing until \
+             the reviewer clicks elsewhere (app.js ignores keys aimed at any INPUT, radio \
+             buttons included)"
+                .into(),
+        );
+    }
+
+    // `c`: a comment at this moment, posted without reloading the page.
+    js(c, "window.earshotMarker = 'same page'; return null").await;
+    let before = current_time(c).await;
+    press(c, 'c').await?;
+    let after = current_time(c).await;
+    let at = c
+        .find(Locator::Css("#comment-at"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    let at_s = match at.split_once(':') {
+        Some((m, s)) => m.parse::<f64>().unwrap() * 60.0 + s.parse::<f64>().unwrap(),
+        None => panic!("#comment-at is {at:?}, not m:ss.s"),
+    };
+    // The field shows tenths of a second, cut (not rounded) like every time the pages show.
+    assert!(
+        (before - 0.1..=after + 0.001).contains(&at_s),
+        "comment at {at} ({at_s} s), player was at {before}..{after}"
+    );
+    assert_eq!(
+        js(c, "return document.activeElement.id").await,
+        json!("comment-body"),
+        "`c` puts the cursor in the comment"
+    );
+    let comment = "客戶語氣不耐，可以先道歉";
+    c.find(Locator::Css("#comment-body"))
+        .await?
+        .send_keys(comment)
+        .await?;
+    c.find(Locator::Css("#comment-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(
+        c,
+        "return Array.from(document.querySelectorAll('#comment-list li.comment')).map(li => li.textContent)",
+        |v| v.as_array().is_some_and(|a| a.len() == 1 && a[0].as_str().unwrap_or_default().contains(comment)),
+    )
+    .await;
+    assert_eq!(
+        js(c, "return window.earshotMarker || null").await,
+        json!("same page"),
+        "no reload"
+    );
+    assert_eq!(
+        js(c, "return document.getElementById('player').paused").await,
+        json!(false),
+        "the audio plays on while commenting"
+    );
+    assert!(c.find_all(Locator::Css("#no-comments")).await?.is_empty());
+    assert_eq!(
+        c.find(Locator::Css("#comment-at"))
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some(""),
+        "the form is cleared for the next comment"
+    );
+    let seek = lowest_contrast(c, "#comment-list button.seek").await;
+    if seek < 4.5 {
+        found.push(format!(
+            "evaluation: the comment's time (button.seek) is unreadable, contrast {seek:.2} < 4.5 \
+             (app.css `button.link` is the header's near-white)"
+        ));
+    }
+
+    // `j`: back 5 seconds.
+    wait_for(
+        c,
+        "return document.getElementById('player').currentTime",
+        |v| v.as_f64().is_some_and(|t| t > 6.0),
+    )
+    .await;
+    let before = current_time(c).await;
+    press(c, 'j').await?;
+    let after = current_time(c).await;
+    assert!(
+        after >= before - 5.0 - 0.05 && after < before - 5.0 + 1.0,
+        "j went from {before} to {after}"
+    );
+
+    // A transcript segment seeks there.
+    c.find(Locator::Css(".segment[data-start='12.000']"))
+        .await?
+        .click()
+        .await?;
+    wait_for(
+        c,
+        "return document.getElementById('player').currentTime",
+        |v| v.as_f64().is_some_and(|t| (12.0..13.5).contains(&t)),
+    )
+    .await;
+    wait_for(c, lit, |v| v == &json!("12.000")).await;
+    wait_for(
+        c,
+        "const w = document.getElementById('waveform'); return !!w && !w.hidden && w.width > 0",
+        |v| v == &json!(true),
+    )
+    .await;
+    screenshot_page(c, "evaluation").await;
+    assert_no_js_errors(c, "evaluation").await;
+    // Each answer's button sits on the line of its label, not above it.
+    let stacked = js(
+        c,
+        "return Array.from(document.querySelectorAll('label.choice')).filter(l => { \
+           const r = l.querySelector('input').getBoundingClientRect(), b = l.getBoundingClientRect(); \
+           return Math.abs((r.top + r.bottom) / 2 - (b.top + b.bottom) / 2) > r.height / 2; \
+         }).map(l => l.textContent.trim())",
+    )
+    .await;
+    if stacked != json!([]) {
+        found.push(format!(
+            "evaluation: answer buttons sit above their labels instead of beside them: {stacked} \
+             (app.css `.choice` keeps `label`'s flex-direction: column)"
+        ));
+    }
+
+    // The moment of a comment in tenths of a second, never rounded up past the moment (as the
+    // server writes times): 9.97 s is 0:09.9, and the minute carries only at 60 s.
+    js(
+        c,
+        "const p = document.getElementById('player'); p.pause(); p.currentTime = 9.97; return null",
+    )
+    .await;
+    wait_for(
+        c,
+        "const p = document.getElementById('player'); \
+         return p.paused && !p.seeking && Math.abs(p.currentTime - 9.97) < 0.001",
+        |v| v == &json!(true),
+    )
+    .await;
+    press(c, 'c').await?;
+    let at = c
+        .find(Locator::Css("#comment-at"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    if at != "0:09.9" {
+        found.push(format!(
+            "evaluation: `c` at 9.97 s writes {at:?} for the comment's moment, not \"0:09.9\""
+        ));
+    }
+    js(
+        c,
+        "document.getElementById('comment-at').value = ''; document.activeElement.blur(); return null",
+    )
+    .await;
+
+    // Submit.
+    c.find(Locator::Css("#submit-evaluation"))
+        .await?
+        .click()
+        .await?;
+    wait_for(
+        c,
+        "const s = document.getElementById('status'); return s && s.textContent",
+        |v| v == &json!(t.qa.status_submitted),
+    )
+    .await;
+    assert_eq!(text_of(c, "#score").await, json!("80.8"));
+    assert!(
+        c.find_all(Locator::Css("#submit-evaluation"))
+            .await?
+            .is_empty(),
+        "a submitted evaluation is no longer editable"
+    );
+    assert_no_js_errors(c, "evaluation").await;
+
+    let detail = app.store.evaluation(id).await.unwrap();
+    assert_eq!(
+        detail.evaluation.status,
+        earshot_store::qa::EvaluationStatus::Submitted
+    );
+    let score = detail.evaluation.score.unwrap();
+    // (0.75 + 2.6/3) / 2 · 100, as above.
+    assert!(
+        (score - 100.0 * (0.75 + 2.6 / 3.0) / 2.0).abs() < 1e-9,
+        "{score}"
+    );
+    assert_eq!(detail.evaluation.passed, Some(true));
+    assert_eq!(detail.evaluation.customer, Some(true));
+    assert_eq!(detail.evaluation.compliance, Some(true));
+    assert_eq!(detail.comments.len(), 1);
+    let stored = &detail.comments[0];
+    assert_eq!(stored.body, comment);
+    assert_eq!(stored.author, "reviewer1");
+    let at_ms = stored.at_ms.expect("the comment points at a moment");
+    assert_eq!(at_ms, (at_s * 1000.0).round() as i64);
+    assert!(
+        (0..=i64::from(common::WAV_SECONDS) * 1000).contains(&at_ms) && at_ms >= 1000,
+        "at {at_ms} ms: within what had played"
+    );
+    sign_out(c, app).await?;
+    Ok(id)
+}
+
+/// Step 3: Amy finds the evaluation in her list and disputes the tone answer.
+async fn dispute_as_agent(app: &common::App, c: &Client, id: i64) -> Step {
+    let t = zh();
+    sign_in(c, app, "amy", "/evaluations").await?;
+    assert_eq!(text_of(c, "h1").await, json!(t.qa.my_evaluations));
+    let rows = js(
+        c,
+        "return Array.from(document.querySelectorAll('table.evaluations tbody tr')).map(r => \
+           Array.from(r.cells).map(td => td.textContent.trim()))",
+    )
+    .await;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "Amy's one evaluation: {rows:?}");
+    assert_eq!(rows[0][0], json!(id.to_string()));
+    assert_eq!(rows[0][2], json!("amy"));
+    assert_eq!(rows[0][3], json!("Inbound QA v1"));
+    assert_eq!(rows[0][5], json!(t.qa.status_submitted));
+    assert_eq!(rows[0][6], json!("80.8"));
+    screenshot_page(c, "evaluations").await;
+    c.find(Locator::Css(&format!(
+        "table.evaluations a[href='/evaluations/{id}']"
+    )))
+    .await?
+    .click()
+    .await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url(&format!("/evaluations/{id}"))).unwrap())
+        .await?;
+    assert_no_js_errors(c, "evaluation (agent)").await;
+    // Read-only for the agent, one dispute form per answer, and the acknowledgement.
+    assert!(c
+        .find_all(Locator::Css("#evaluation-form input[type=radio]"))
+        .await?
+        .is_empty());
+    assert_eq!(
+        c.find_all(Locator::Css("details.dispute-form"))
+            .await?
+            .len(),
+        4
+    );
+    assert_eq!(c.find_all(Locator::Css("#acknowledge")).await?.len(), 1);
+    assert!(c.find_all(Locator::Css("#comment-form")).await?.is_empty());
+
+    let details = c
+        .find(Locator::Css(
+            "details.dispute-form:has(button[data-dispute='tone'])",
+        ))
+        .await?;
+    details.find(Locator::Css("summary")).await?.click().await?;
+    let reason = "我有先道歉，語氣也很客氣，請重聽 0:07";
+    details
+        .find(Locator::Css("textarea[name=reason]"))
+        .await?
+        .send_keys(reason)
+        .await?;
+    details
+        .find(Locator::Css("button[data-dispute='tone']"))
+        .await?
+        .click()
+        .await?;
+    wait_for(
+        c,
+        "const s = document.getElementById('status'); return s && s.textContent",
+        |v| v == &json!(t.qa.status_disputed),
+    )
+    .await;
+    let dispute = text_of(c, ".question[data-key='tone'] .dispute").await;
+    assert!(
+        dispute
+            .as_str()
+            .is_some_and(|d| d.contains(reason) && d.contains(t.qa.dispute_open)),
+        "{dispute}"
+    );
+    assert!(
+        c.find_all(Locator::Css("button[data-dispute='tone']"))
+            .await?
+            .is_empty(),
+        "an answer is disputed once"
+    );
+    assert_eq!(
+        c.find_all(Locator::Css("details.dispute-form"))
+            .await?
+            .len(),
+        3
+    );
+    assert!(
+        c.find_all(Locator::Css("#acknowledge")).await?.is_empty(),
+        "no acknowledging while a dispute is open"
+    );
+    screenshot_page(c, "evaluation-disputed").await;
+    assert_no_js_errors(c, "evaluation (agent)").await;
+
+    let open = app.store.open_disputes().await.unwrap();
+    assert_eq!(open.len(), 1);
+    let d = &open[0];
+    assert_eq!(d.evaluation_id, id);
+    assert_eq!(d.question_key, "tone");
+    assert_eq!(d.raised_by, "amy");
+    assert_eq!(d.reason, reason);
+    assert_eq!(d.original_answer, "3");
+    assert_eq!(d.status, earshot_store::qa::DisputeStatus::Open);
+    sign_out(c, app).await?;
+    Ok(())
+}
+
+/// Step 4: qam1 changes the disputed answer from 3 to 5.
+async fn resolve_as_manager(app: &common::App, c: &Client, id: i64) -> Step {
+    let t = zh();
+    sign_in(c, app, "qam1", "/disputes").await?;
+    let rows = js(
+        c,
+        "return Array.from(document.querySelectorAll('table.disputes tbody tr')).map(r => \
+           Array.from(r.cells).map(td => td.textContent.trim()))",
+    )
+    .await;
+    let reason = "我有先道歉，語氣也很客氣，請重聽 0:07";
+    assert_eq!(
+        rows,
+        json!([[
+            format!("#{id}"),
+            "Tone and courtesy",
+            "3",
+            reason,
+            "amy",
+            rows[0][5]
+        ]])
+    );
+    screenshot_page(c, "disputes").await;
+    c.find(Locator::Css(&format!(
+        "table.disputes a[href='/evaluations/{id}']"
+    )))
+    .await?
+    .click()
+    .await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url(&format!("/evaluations/{id}"))).unwrap())
+        .await?;
+    assert_no_js_errors(c, "evaluation (QA manager)").await;
+    let forms = c.find_all(Locator::Css("form.resolve-form")).await?;
+    assert_eq!(forms.len(), 1, "one open dispute");
+    let form = &forms[0];
+    form.find(Locator::Css("input[name=decision][value=change]"))
+        .await?
+        .click()
+        .await?;
+    form.find(Locator::Css("select[name=answer]"))
+        .await?
+        .select_by_value("5")
+        .await?;
+    let note = "重聽後同意，語氣良好";
+    form.find(Locator::Css("textarea[name=note]"))
+        .await?
+        .send_keys(note)
+        .await?;
+    form.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(
+        c,
+        "const s = document.getElementById('status'); return s && s.textContent",
+        |v| v == &json!(t.qa.status_resolved),
+    )
+    .await;
+    // tone 5 of 1–5 = 1; S1 = (1·1 + 1·1) / 2 = 1; S2 unchanged 2.6/3 = 0.8666…;
+    // (1 + 0.8666…) / 2 = 0.93333… → 93.3
+    assert_eq!(text_of(c, "#score").await, json!("93.3"));
+    assert!(c
+        .find_all(Locator::Css("form.resolve-form"))
+        .await?
+        .is_empty());
+    let dispute = text_of(c, ".question[data-key='tone'] .dispute").await;
+    assert!(
+        dispute
+            .as_str()
+            .is_some_and(|d| d.contains(t.qa.dispute_changed)
+                && d.contains("3 → 5")
+                && d.contains(note)),
+        "{dispute}"
+    );
+
+    // The history tells the story, in order, by whom.
+    let history = js(
+        c,
+        "return Array.from(document.querySelectorAll('.history-list li')).map(li => \
+           [li.querySelector('strong').textContent, li.textContent])",
+    )
+    .await;
+    let history: Vec<(String, String)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h[0].as_str().unwrap().to_string(),
+                h[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let steps = [
+        ("reviewer1", t.qa.history_created),
+        ("reviewer1", t.qa.history_submitted),
+        ("amy", t.qa.history_disputed),
+        ("qam1", t.qa.history_answer_changed),
+        ("qam1", t.qa.history_dispute_resolved),
+    ];
+    let mut from = 0;
+    for (actor, action) in steps {
+        let found = history[from..]
+            .iter()
+            .position(|(who, line)| who == actor && line.contains(action))
+            .unwrap_or_else(|| panic!("no {action:?} by {actor} after entry {from}: {history:#?}"));
+        from += found + 1;
+    }
+    let changed = history
+        .iter()
+        .find(|(_, line)| line.contains(t.qa.history_answer_changed))
+        .unwrap();
+    assert!(
+        changed.1.contains("3 → 5") && changed.1.contains("80.8 → 93.3"),
+        "{}",
+        changed.1
+    );
+    screenshot_page(c, "evaluation-resolved").await;
+    assert_no_js_errors(c, "evaluation (QA manager)").await;
+
+    let changes = app
+        .audit_rows(earshot_store::qa::action::SCORE_CHANGE)
+        .await;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].actor, "qam1");
+    assert_eq!(changes[0].target, format!("evaluation:{id}"));
+    let e = app.store.evaluation(id).await.unwrap();
+    assert_eq!(
+        e.evaluation.status,
+        earshot_store::qa::EvaluationStatus::Resolved
+    );
+    assert!((e.evaluation.score.unwrap() - 100.0 * (1.0 + 2.6 / 3.0) / 2.0).abs() < 1e-9);
+    Ok(())
+}
+
+/// Step 5: the header's language select switches the pages to English and back.
+async fn switch_language(app: &common::App, c: &Client) -> Step {
+    let t = zh();
+    let en = earshot_web::i18n::Lang::En.texts();
+    c.goto(&app.url("/evaluations")).await?;
+    assert_eq!(text_of(c, "h1").await, json!(t.qa.evaluations_title));
+    let h1_in = |lang: &'static str| {
+        format!(
+            "return document.documentElement.lang === '{lang}' && document.querySelector('h1').textContent"
+        )
+    };
+    c.find(Locator::Css("#locale-select"))
+        .await?
+        .select_by_value("en")
+        .await?;
+    wait_for(c, &h1_in("en"), |v| v == &json!("Evaluations")).await;
+    assert_eq!(en.qa.evaluations_title, "Evaluations");
+    assert_eq!(
+        text_of(c, "nav.mainnav a[href='/disputes']").await,
+        json!(en.qa.nav_disputes)
+    );
+    assert_eq!(
+        c.current_url().await?.path(),
+        "/evaluations",
+        "back on the same page"
+    );
+    screenshot_page(c, "evaluations-en").await;
+    assert_no_js_errors(c, "evaluations (en)").await;
+    c.find(Locator::Css("#locale-select"))
+        .await?
+        .select_by_value("zh-TW")
+        .await?;
+    wait_for(c, &h1_in("zh-TW"), |v| v == &json!(t.qa.evaluations_title)).await;
+    assert_no_js_errors(c, "evaluations").await;
+    Ok(())
+}
+
+/// A save with a blank question text keeps the problems in view and publishing off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qa_builder_keeps_problems_visible() {
+    let app = common::start().await;
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = browser(&driver, profile.path()).await;
+    let result = run_builder_problems(&app, &client).await;
+    client.close().await.unwrap();
+    result.unwrap();
+}
+
+async fn run_builder_problems(app: &common::App, c: &Client) -> Step {
+    let t = zh();
+    sign_in(c, app, "qam1", "/scorecards").await?;
+    let form = c.find(Locator::Css("form.new-scorecard")).await?;
+    fill(&form, "input[name=name]", "Outbound QA").await?;
+    form.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str().is_some_and(|p| p.starts_with("/scorecards/"))
+    })
+    .await;
+    let card_id = id_in_url(c).await?;
+    let builder = c.find(Locator::Css("#builder")).await?;
+    fill(&builder, "input[name$='.title']", "Opening").await?;
+    fill(&builder, "input[name$='.key']", "greet").await?;
+    // Spaces pass the field's `required` (which stops a truly empty field in the browser)
+    // and are trimmed by the server: a blank question text.
+    fill(&builder, "input[name$='.text']", "   ").await?;
+    builder
+        .find(Locator::Css(".actions button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url(&format!("/scorecards/{card_id}?saved=1"))).unwrap())
+        .await?;
+    let problems = c.find(Locator::Css(".problems")).await?;
+    assert!(problems.is_displayed().await?);
+    let places = js(
+        c,
+        "return Array.from(document.querySelectorAll('.problems li strong')).map(s => s.textContent)",
+    )
+    .await;
+    assert_eq!(
+        places,
+        json!([format!(
+            "{} 1 · {} 1 · {}",
+            t.qa.builder_section, t.qa.builder_question, t.qa.builder_question_text
+        )]),
+        "exactly the blank text is a problem"
+    );
+    assert!(
+        !c.find(Locator::Css("#publish")).await?.is_enabled().await?,
+        "a card with problems cannot be published"
+    );
+    // What was typed stays in the form.
+    let builder = c.find(Locator::Css("#builder")).await?;
+    for (css, value) in [
+        ("input[name$='.title']", "Opening"),
+        ("input[name$='.key']", "greet"),
+    ] {
+        assert_eq!(
+            builder
+                .find(Locator::Css(css))
+                .await?
+                .prop("value")
+                .await?
+                .as_deref(),
+            Some(value)
+        );
+    }
+    screenshot_page(c, "scorecard-problems").await;
+    assert_no_js_errors(c, "scorecard builder").await;
+    let versions = app.store.scorecard_versions(card_id).await.unwrap();
+    assert!(versions.iter().all(|v| !v.is_published()));
+
+    let mut found = Vec::new();
+    // The page is in zh-TW: so is what it says about the problem, not only where it is.
+    let message = js(
+        c,
+        "return document.querySelector('.problems li').lastChild.textContent.replace(/^:\\s*/, '')",
+    )
+    .await;
+    let message = message.as_str().unwrap_or_default();
+    if !message
+        .chars()
+        .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch))
+    {
+        found.push(format!(
+            "builder: the problem is explained in English on a zh-TW page: {message:?}"
+        ));
+    }
+    // A button that cannot be pressed does not look like one that can.
+    let looks = js(
+        c,
+        "const look = e => { const s = getComputedStyle(e); \
+           return [s.backgroundColor, s.color, s.opacity, s.cursor].join(' '); }; \
+         return [look(document.getElementById('publish')), \
+                 look(document.querySelector('#builder button.primary'))]",
+    )
+    .await;
+    if looks[0] == looks[1] {
+        found.push(format!(
+            "builder: the disabled publish button looks exactly like the enabled save button \
+             ({}; app.css has no `button.primary:disabled`)",
+            looks[0]
+        ));
+    }
+    assert!(found.is_empty(), "found:\n{}", found.join("\n"));
     Ok(())
 }

@@ -144,7 +144,33 @@ pub enum DefinitionError {
 pub struct Problem {
     /// Like `sections[1].questions[0].weight`, `name` or `pass_mark`.
     pub path: String,
+    /// Which rule, so that a user interface can say it in its own language.
+    pub kind: ProblemKind,
+    /// The rule in English, with the values involved.
     pub message: String,
+}
+
+/// The rules a card can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// A name, title or question text is blank.
+    Required,
+    TooLong,
+    PassMark,
+    NoSections,
+    NoQuestions,
+    Weight,
+    Key,
+    DuplicateKey,
+    ScaleRange,
+    ScaleTooWide,
+    PointsRange,
+    CriticalNotYesNo,
+    TooManyQuestions,
+    CannotScore,
+    /// A problem found outside this crate (a form field that is not a number, say).
+    Other,
 }
 
 impl fmt::Display for Problem {
@@ -181,13 +207,14 @@ impl Definition {
         let mut v = Validator::default();
 
         if self.name.trim().is_empty() {
-            v.push("name", "the name is required");
+            v.push("name", ProblemKind::Required, "the name is required");
         }
         v.max_chars("name", &self.name, NAME_MAX_CHARS);
         v.max_chars("description", &self.description, DESCRIPTION_MAX_CHARS);
         if !(self.pass_mark.is_finite() && (0.0..=100.0).contains(&self.pass_mark)) {
             v.push(
                 "pass_mark",
+                ProblemKind::PassMark,
                 format!(
                     "the pass mark must be a percentage from 0 to 100, not {}",
                     self.pass_mark
@@ -196,20 +223,29 @@ impl Definition {
         }
 
         if self.sections.is_empty() {
-            v.push("sections", "the card needs at least one section");
+            v.push(
+                "sections",
+                ProblemKind::NoSections,
+                "the card needs at least one section",
+            );
         }
         // Key → path of its first use, to name both places in a duplicate.
         let mut keys: HashMap<&str, String> = HashMap::new();
         for (s, section) in self.sections.iter().enumerate() {
             let sp = format!("sections[{s}]");
             if section.title.trim().is_empty() {
-                v.push(format!("{sp}.title"), "the section title is required");
+                v.push(
+                    format!("{sp}.title"),
+                    ProblemKind::Required,
+                    "the section title is required",
+                );
             }
             v.max_chars(&format!("{sp}.title"), &section.title, NAME_MAX_CHARS);
             v.weight(&format!("{sp}.weight"), section.weight);
             if section.questions.is_empty() {
                 v.push(
                     format!("{sp}.questions"),
+                    ProblemKind::NoQuestions,
                     "the section needs at least one question",
                 );
             }
@@ -219,6 +255,7 @@ impl Definition {
                 if let Some(first) = keys.get(question.key.as_str()) {
                     v.push(
                         format!("{qp}.key"),
+                        ProblemKind::DuplicateKey,
                         format!("the key \"{}\" is already used by {first}", question.key),
                     );
                 } else {
@@ -231,6 +268,7 @@ impl Definition {
         if count > MAX_QUESTIONS {
             v.push(
                 "sections",
+                ProblemKind::TooManyQuestions,
                 format!("the card has {count} questions; at most {MAX_QUESTIONS} are allowed"),
             );
         }
@@ -243,6 +281,7 @@ impl Definition {
         if !scoreable && !self.sections.is_empty() {
             v.push(
                 "sections",
+                ProblemKind::CannotScore,
                 "the card cannot produce a score: it needs a question with a weight above 0 \
                  in a section with a weight above 0",
             );
@@ -277,9 +316,10 @@ struct Validator {
 }
 
 impl Validator {
-    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    fn push(&mut self, path: impl Into<String>, kind: ProblemKind, message: impl Into<String>) {
         self.problems.push(Problem {
             path: path.into(),
+            kind,
             message: message.into(),
         });
     }
@@ -289,6 +329,7 @@ impl Validator {
         if n > max {
             self.push(
                 path,
+                ProblemKind::TooLong,
                 format!("at most {max} characters are allowed, not {n}"),
             );
         }
@@ -298,6 +339,7 @@ impl Validator {
         if !(weight.is_finite() && weight >= 0.0) {
             self.push(
                 path,
+                ProblemKind::Weight,
                 format!("the weight must be a number of 0 or more, not {weight}"),
             );
         }
@@ -307,6 +349,7 @@ impl Validator {
         if !is_valid_key(&question.key) {
             self.push(
                 format!("{qp}.key"),
+                ProblemKind::Key,
                 format!(
                     "the key \"{}\" must be 1 to {KEY_MAX_LEN} characters of a-z, 0-9, _ and -",
                     question.key
@@ -314,7 +357,11 @@ impl Validator {
             );
         }
         if question.text.trim().is_empty() {
-            self.push(format!("{qp}.text"), "the question text is required");
+            self.push(
+                format!("{qp}.text"),
+                ProblemKind::Required,
+                "the question text is required",
+            );
         }
         self.max_chars(
             &format!("{qp}.text"),
@@ -329,11 +376,13 @@ impl Validator {
                 if min >= max {
                     self.push(
                         format!("{qp}.answer.max"),
+                        ProblemKind::ScaleRange,
                         format!("the scale's maximum ({max}) must be above its minimum ({min})"),
                     );
                 } else if i64::from(max) - i64::from(min) > SCALE_MAX_SPAN {
                     self.push(
                         format!("{qp}.answer"),
+                        ProblemKind::ScaleTooWide,
                         format!(
                             "the scale {min}–{max} is too wide: at most {SCALE_MAX_SPAN} steps"
                         ),
@@ -344,6 +393,7 @@ impl Validator {
                 if !(1..=POINTS_MAX).contains(&max) {
                     self.push(
                         format!("{qp}.answer.max"),
+                        ProblemKind::PointsRange,
                         format!("the maximum must be from 1 to {POINTS_MAX} points, not {max}"),
                     );
                 }
@@ -352,6 +402,7 @@ impl Validator {
         if question.critical.is_some() && question.answer != AnswerKind::YesNo {
             self.push(
                 format!("{qp}.critical"),
+                ProblemKind::CriticalNotYesNo,
                 "only a yes/no question can be critical: a critical error either happened or it did not",
             );
         }

@@ -36,7 +36,7 @@ pub mod score;
 
 pub use answer::{Answer, AnswerError};
 pub use definition::{
-    is_valid_key, AnswerKind, Category, Definition, DefinitionError, Problem, Question, Section,
-    UnknownCategory,
+    is_valid_key, AnswerKind, Category, Definition, DefinitionError, Problem, ProblemKind,
+    Question, Section, UnknownCategory,
 };
 pub use score::{score, Outcome, QuestionOutcome, ScoreError};

@@ -366,7 +366,6 @@ async fn an_evaluation_from_draft_to_resolved_dispute(store: Store) {
         steps,
         [
             "created",
-            "saved",
             "submitted",
             "disputed",
             "answer_changed",
@@ -375,7 +374,7 @@ async fn an_evaluation_from_draft_to_resolved_dispute(store: Store) {
             "commented"
         ]
     );
-    let change = &d.history[4].detail;
+    let change = &d.history[3].detail;
     assert_eq!(change["from"]["score"], 93.75);
     assert_eq!(change["to"]["score"], 43.75);
     let audit = store.audit_recent(200).await.unwrap();

@@ -10,7 +10,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use earshot_scorecard::{sample, AnswerKind, Category, Definition, Problem, Question, Section};
+use earshot_scorecard::{
+    sample, AnswerKind, Category, Definition, Problem, ProblemKind, Question, Section,
+};
 use earshot_store::qa::{ScorecardSummary, ScorecardVersion};
 use earshot_store::time::format_local;
 use serde::Deserialize;
@@ -19,7 +21,7 @@ use super::{html, PageCtx};
 use crate::auth::{Ctx, Principal};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Form, Path, Query};
-use crate::i18n::Texts;
+use crate::i18n::{Lang, Texts};
 use crate::App;
 
 #[derive(Template)]
@@ -275,6 +277,7 @@ impl CardForm {
                 _ => {
                     problems.push(Problem {
                         path,
+                        kind: ProblemKind::Other,
                         message: format!("{} ({text:?})", t.qa.builder_not_a_number),
                     });
                     0.0
@@ -307,6 +310,7 @@ impl CardForm {
                         Err(_) => {
                             problems.push(Problem {
                                 path: format!("{path}.critical"),
+                                kind: ProblemKind::Other,
                                 message: t.form_bad_choice.to_string(),
                             });
                             None
@@ -433,7 +437,7 @@ async fn builder(
         card,
         problems: problems
             .into_iter()
-            .map(|p| (problem_place(t, &p.path), p.message))
+            .map(|p| (problem_place(t, &p.path), problem_text(ctx.lang, &p)))
             .collect(),
         blank_question: QuestionForm {
             id: "__Q__".into(),
@@ -499,6 +503,7 @@ pub async fn save_draft(
         Err(earshot_store::StoreError::Invalid(message)) => {
             let problems = vec![Problem {
                 path: "name".into(),
+                kind: ProblemKind::Other,
                 message,
             }];
             builder(
@@ -644,6 +649,31 @@ pub fn problem_place(t: &Texts, path: &str) -> String {
     }
     words.dedup();
     words.join(" · ")
+}
+
+/// A problem in the user's language: English keeps the rule's own message (with its values);
+/// Chinese says the rule in words of its own.
+pub fn problem_text(lang: Lang, p: &Problem) -> String {
+    let t = lang.texts();
+    let text = match p.kind {
+        _ if lang == Lang::En => return p.message.clone(),
+        ProblemKind::Required => t.qa.problem_required,
+        ProblemKind::TooLong => t.qa.problem_too_long,
+        ProblemKind::PassMark => t.qa.problem_pass_mark,
+        ProblemKind::NoSections => t.qa.problem_no_sections,
+        ProblemKind::NoQuestions => t.qa.problem_no_questions,
+        ProblemKind::Weight => t.qa.problem_weight,
+        ProblemKind::Key => t.qa.problem_key,
+        ProblemKind::DuplicateKey => t.qa.problem_duplicate_key,
+        ProblemKind::ScaleRange => t.qa.problem_scale_range,
+        ProblemKind::ScaleTooWide => t.qa.problem_scale_too_wide,
+        ProblemKind::PointsRange => t.qa.problem_points_range,
+        ProblemKind::CriticalNotYesNo => t.qa.problem_critical_yes_no,
+        ProblemKind::TooManyQuestions => t.qa.problem_too_many_questions,
+        ProblemKind::CannotScore => t.qa.problem_cannot_score,
+        ProblemKind::Other => return p.message.clone(),
+    };
+    text.to_string()
 }
 
 /// Words for a card's read-only rendering (the version page, the builder for readers).

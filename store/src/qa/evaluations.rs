@@ -504,8 +504,11 @@ impl Store {
             "to": outcome_json(&outcome),
             "answered": answers.len(),
         });
-        let what = if submit { "submitted" } else { "saved" };
-        write_history(&mut tx, id, &actor.username, what, &detail).await?;
+        // A draft's saves (the page saves at every answer) are its reviewer's work in progress:
+        // the audit log keeps each, the history shows the submission.
+        if submit {
+            write_history(&mut tx, id, &actor.username, "submitted", &detail).await?;
+        }
         tx.commit().await.ctx("saving an evaluation")?;
         let audit_action = if submit {
             action::EVALUATION_SUBMIT
