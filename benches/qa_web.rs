@@ -66,13 +66,25 @@ use seed::{Plan, Seeded, PASSWORD};
 use server::{Earshot, PgDatabase};
 
 const WARMUP: Duration = Duration::from_secs(3);
+/// Before the load, one user alone: the service time without queueing.
+const SOLO: Window = Window {
+    warmup: Duration::from_millis(500),
+    window: Duration::from_secs(3),
+};
 const BACKENDS: &[&str] = &["sqlite", "postgres"];
 /// The dashboard's groupings, taken in turn.
 const GROUPS: [&str; 4] = ["agent", "team", "queue", "question"];
 
+/// The two runs of a scenario: one user alone, then every user at once.
+#[derive(Debug, Clone, Copy)]
+struct Runs {
+    solo: Window,
+    loaded: Window,
+}
+
 #[derive(Debug, Clone)]
 struct Options {
-    window: Window,
+    runs: Runs,
     users: usize,
     calls: usize,
     evaluations: usize,
@@ -129,9 +141,12 @@ fn options() -> Result<Options> {
     };
     Plan::full(calls, evaluations, users).check()?;
     Ok(Options {
-        window: Window {
-            warmup: WARMUP,
-            window: Duration::from_secs(window_s),
+        runs: Runs {
+            solo: SOLO,
+            loaded: Window {
+                warmup: WARMUP,
+                window: Duration::from_secs(window_s),
+            },
         },
         users,
         calls,
@@ -209,14 +224,16 @@ async fn bench(opts: &Options) -> Result<()> {
     let header = format!(
         "QA web benchmark: {users} concurrent users, each with its own session, in a closed loop \
          (the next request as soon as the last body is read, no think time); {warmup} s warm-up, \
-         then a {window} s window per scenario. Latency: request sent → last body byte; errors: \
-         anything but 200. Store: {calls} calls over 90 days (200 agents in 20 teams, 10 queues), \
+         then a {window} s window per scenario; before it, the first user alone ({solo} s after \
+         a short warm-up: \"1 user p50\", the service time without queueing). Latency: request \
+         sent → last body byte; errors: anything but 200. Store: {calls} calls over 90 days (200 agents in 20 teams, 10 queues), \
          {evals} evaluations by 30 reviewers on the sample scorecard. Machine: {cores} cores \
          ({cpu}); the load generator and the server (and PostgreSQL's server) share them. Whole \
          run {total:.0} s.\n\n{notes}",
         users = opts.users,
-        warmup = opts.window.warmup.as_secs(),
-        window = opts.window.window.as_secs(),
+        warmup = opts.runs.loaded.warmup.as_secs(),
+        window = opts.runs.loaded.window.as_secs(),
+        solo = opts.runs.solo.window.as_secs(),
         calls = opts.calls,
         evals = opts.evaluations,
         cores = cpu::cores(),
@@ -389,7 +406,7 @@ async fn load_earshot(
     }
     for scenario in ["evaluation page", "dashboard", "healthz"] {
         eprintln!("qa_web: {name}: {scenario} …");
-        let result = scenario_load(&target, scenario, opts.window, earshot.pid()).await;
+        let result = scenario_load(&target, scenario, opts.runs, earshot.pid()).await;
         match &result {
             Ok(m) => eprintln!(
                 "qa_web: {name}: {scenario}: p50 {:?} p90 {:?} p99 {:?} max {:?}, {:.0} req/s, \
@@ -484,14 +501,24 @@ async fn preflight(t: &Target, s: &Seeded) -> Result<Vec<u8>> {
     Ok(html)
 }
 
-/// One scenario's load, with CPU sampled over exactly the window.
+/// One scenario: the first user alone, then every user, with CPU sampled over exactly the
+/// loaded window.
 async fn measure(
     clients: &[reqwest::Client],
-    window: Window,
+    runs: Runs,
     pid: u32,
     variants: &[&str],
     pick: Arc<Pick>,
 ) -> Result<Measured> {
+    let solo = load::run(
+        &clients[..1],
+        Instant::now(),
+        runs.solo,
+        variants.len(),
+        pick.clone(),
+    )
+    .await?;
+    let window = runs.loaded;
     let start = Instant::now();
     let (from, to) = (start + window.warmup, start + window.warmup + window.window);
     let sampler = tokio::spawn(async move {
@@ -505,21 +532,26 @@ async fn measure(
     let usage = sampler.await??;
     Ok(Measured {
         all: recorded.summary(None),
+        solo: solo.summary(None),
         variants: if variants.len() > 1 {
             variants
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (v.to_string(), recorded.summary(Some(i))))
+                .map(|(i, v)| report::Variant {
+                    name: v.to_string(),
+                    loaded: recorded.summary(Some(i)),
+                    solo: solo.summary(Some(i)),
+                })
                 .collect()
         } else {
             Vec::new()
         },
         usage,
-        first_error: recorded.first_error.clone(),
+        first_error: recorded.first_error.or(solo.first_error),
     })
 }
 
-async fn scenario_load(t: &Target, scenario: &str, window: Window, pid: u32) -> Result<Measured> {
+async fn scenario_load(t: &Target, scenario: &str, runs: Runs, pid: u32) -> Result<Measured> {
     let base = t.base.clone();
     match scenario {
         "evaluation page" => {
@@ -528,7 +560,7 @@ async fn scenario_load(t: &Target, scenario: &str, window: Window, pid: u32) -> 
                 let id = ids[rng.gen_range(0..ids.len())];
                 (0, format!("{base}/evaluations/{id}"))
             });
-            measure(&t.clients, window, pid, &["evaluation page"], pick).await
+            measure(&t.clients, runs, pid, &["evaluation page"], pick).await
         }
         "dashboard" => {
             let urls: Vec<String> = GROUPS.iter().map(|g| t.dashboard(g)).collect();
@@ -543,13 +575,13 @@ async fn scenario_load(t: &Target, scenario: &str, window: Window, pid: u32) -> 
                 (v, urls[v].clone())
             });
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            measure(&t.clients, window, pid, &names, pick).await
+            measure(&t.clients, runs, pid, &names, pick).await
         }
         "healthz" => {
             let pick: Arc<Pick> = Arc::new(move |_user: usize, _i: u64, _rng: &mut StdRng| {
                 (0, format!("{base}/healthz"))
             });
-            measure(&t.clients, window, pid, &["healthz"], pick).await
+            measure(&t.clients, runs, pid, &["healthz"], pick).await
         }
         other => bail!("no scenario {other:?}"),
     }
@@ -577,7 +609,7 @@ async fn run_nginx(opts: &Options, html: &[u8]) -> Result<Measured> {
     let url = server.url.clone();
     let pick: Arc<Pick> =
         Arc::new(move |_user: usize, _i: u64, _rng: &mut StdRng| (0, url.clone()));
-    let m = measure(&clients, opts.window, server.pid(), &["static page"], pick).await?;
+    let m = measure(&clients, opts.runs, server.pid(), &["static page"], pick).await?;
     eprintln!(
         "qa_web: nginx: p50 {:?} p99 {:?}, {:.0} req/s, {} errors",
         m.all.p50, m.all.p99, m.all.per_second, m.all.errors
@@ -642,14 +674,21 @@ async fn self_check() -> Result<()> {
         let target = sign_in_all(&earshot.url, &seeded).await?;
         let html = preflight(&target, &seeded).await?;
         ensure!(html.len() > 1000, "a {}-byte evaluation page", html.len());
-        let window = Window {
+        let short = Window {
             warmup: Duration::from_millis(100),
             window: Duration::from_millis(500),
         };
+        let runs = Runs {
+            solo: short,
+            loaded: short,
+        };
         for scenario in ["evaluation page", "dashboard", "healthz"] {
-            let m = scenario_load(&target, scenario, window, earshot.pid()).await?;
+            let m = scenario_load(&target, scenario, runs, earshot.pid()).await?;
             ensure!(
-                m.all.requests > 0 && m.all.errors == 0,
+                m.all.requests > 0
+                    && m.all.errors == 0
+                    && m.solo.requests > 0
+                    && m.solo.errors == 0,
                 "{scenario}: {:?}, first error {:?}",
                 m.all,
                 m.first_error

@@ -18,11 +18,22 @@ pub struct Row {
 
 #[derive(Debug, Clone)]
 pub struct Measured {
+    /// Every user at once.
     pub all: Summary,
+    /// The first user alone, before: the service time without queueing.
+    pub solo: Summary,
     /// Per variant of the scenario (the dashboard's groupings), when it has more than one.
-    pub variants: Vec<(String, Summary)>,
+    pub variants: Vec<Variant>,
     pub usage: Usage,
     pub first_error: Option<String>,
+}
+
+/// One kind of request of a scenario.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub name: String,
+    pub loaded: Summary,
+    pub solo: Summary,
 }
 
 fn ms(d: Duration) -> String {
@@ -57,6 +68,15 @@ fn figures(s: &Summary) -> String {
     )
 }
 
+/// The lone user's median, with its error count if it had any.
+fn solo(s: &Summary) -> String {
+    match (s.requests, s.errors) {
+        (0, _) => "—".into(),
+        (_, 0) => ms(s.p50),
+        (_, e) => format!("{} (**{e} errors**)", ms(s.p50)),
+    }
+}
+
 /// The cut of an error that fits a cell.
 fn short(e: &str) -> String {
     let line = e.lines().next().unwrap_or("").replace('|', "/");
@@ -72,21 +92,23 @@ pub fn markdown(rows: &[Row], header: &str) -> String {
     let _ = writeln!(
         s,
         "| backend | scenario | p50 ms | p90 ms | p99 ms | max ms | req/s | requests | errors | \
-         body KiB | server CPU (cores) | load generator CPU (cores) | machine busy |"
+         1 user p50 ms | body KiB | server CPU (cores) | load generator CPU (cores) | \
+         machine busy |"
     );
     let _ = writeln!(
         s,
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for r in rows {
         match &r.result {
             Ok(m) => {
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {:.2} | {:.2} | {:.0}% |",
+                    "| {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.0}% |",
                     r.backend,
                     r.scenario,
                     figures(&m.all),
+                    solo(&m.solo),
                     kib(m.all.mean_bytes),
                     m.usage.server_cores,
                     m.usage.generator_cores,
@@ -96,7 +118,7 @@ pub fn markdown(rows: &[Row], header: &str) -> String {
             Err(e) => {
                 let _ = writeln!(
                     s,
-                    "| {} | {} | — | — | — | — | — | — | **failed**: {} | — | — | — | — |",
+                    "| {} | {} | — | — | — | — | — | — | **failed**: {} | — | — | — | — | — |",
                     r.backend,
                     r.scenario,
                     short(e)
@@ -114,18 +136,19 @@ pub fn markdown(rows: &[Row], header: &str) -> String {
         let _ = writeln!(
             s,
             "| backend | request | p50 ms | p90 ms | p99 ms | max ms | req/s | requests | errors | \
-             body KiB |"
+             1 user p50 ms | body KiB |"
         );
-        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (r, m) in split {
-            for (name, v) in &m.variants {
+            for v in &m.variants {
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} |",
                     r.backend,
-                    name,
-                    figures(v),
-                    kib(v.mean_bytes)
+                    v.name,
+                    figures(&v.loaded),
+                    solo(&v.solo),
+                    kib(v.loaded.mean_bytes)
                 );
             }
         }
@@ -166,7 +189,17 @@ pub fn self_check() -> anyhow::Result<()> {
             scenario: "dashboard".into(),
             result: Ok(Measured {
                 all: sum,
-                variants: vec![("group=agent".into(), sum), ("group=team".into(), sum)],
+                solo: Summary {
+                    p50: d(1_500),
+                    ..sum
+                },
+                variants: ["group=agent", "group=team"]
+                    .map(|name| Variant {
+                        name: name.into(),
+                        loaded: sum,
+                        solo: Summary { errors: 2, ..sum },
+                    })
+                    .to_vec(),
                 usage: Usage {
                     server_cores: 1.234,
                     generator_cores: 0.5,
@@ -184,11 +217,15 @@ pub fn self_check() -> anyhow::Result<()> {
     let t = markdown(&rows, "Header.");
     ensure!(
         t.contains(
-            "| SQLite | dashboard | 4.32 | 12.3 | 123 | 235 | 50 | 1000 | 0 | 2.0 | 1.23 | 0.50 | 99% |"
+            "| SQLite | dashboard | 4.32 | 12.3 | 123 | 235 | 50 | 1000 | 0 | 1.50 | 2.0 | 1.23 \
+             | 0.50 | 99% |"
         ),
         "{t}"
     );
     ensure!(t.contains("**failed**: nginx exited / badly |"), "{t}");
-    ensure!(t.contains("| SQLite | group=team | 4.32 |"), "{t}");
+    ensure!(
+        t.contains("| SQLite | group=team | 4.32 | 12.3 | 123 | 235 | 50 | 1000 | 0 | 4.32 (**2 errors**) | 2.0 |"),
+        "{t}"
+    );
     Ok(())
 }
