@@ -16,8 +16,10 @@
 //! 3. **Loads** it ([`load`]): every user signs in (`POST /api/v1/session`) and loops, with no
 //!    think time, 3 s of warm-up and then the measured window, through one scenario at a time:
 //!    the evaluation page (`GET /evaluations/{random id}`), the dashboard (`GET /dashboard`
-//!    over the last 90 days, grouped by agent, team, queue and question in turn) and
-//!    `/healthz` (the floor: routing and one database round trip).
+//!    over the last 90 days, grouped by agent, team, queue and question in turn) — once with the
+//!    QA data unchanged (Earshot keeps a computed dashboard until the data changes) and once
+//!    while a second connection changes it twice a second (every dashboard recomputed at least
+//!    that often) — and `/healthz` (the floor: routing and one database round trip).
 //! 4. Runs the **peer** ([`nginx`]): nginx serving the evaluation page's HTML as a static file
 //!    under the same load (skipped, with a line saying so, when nginx is not installed).
 //! 5. **Reports** p50, p90, p99, max, requests/s and errors per backend and scenario, with the
@@ -373,7 +375,10 @@ async fn run_backend(
         }
 
         let earshot = Earshot::start(&data, pg.as_ref().map(|p| p.url.as_str())).await?;
-        let measured = load_earshot(name, &earshot, &seeded, opts, rows, page).await;
+        // A second handle on the database, to change the QA data while dashboards are read.
+        let writer = open_store(&data, pg.as_ref()).await?;
+        let measured = load_earshot(name, &earshot, &seeded, opts, &writer, rows, page).await;
+        writer.close().await;
         if let Err(e) = &measured {
             eprintln!("qa_web: {name}: earshot log:\n{}", earshot.log_tail());
             eprintln!("qa_web: {name}: {e:#}");
@@ -396,6 +401,7 @@ async fn load_earshot(
     earshot: &Earshot,
     seeded: &Seeded,
     opts: &Options,
+    writer: &Store,
     rows: &mut Vec<Row>,
     page: &mut Option<Vec<u8>>,
 ) -> Result<()> {
@@ -404,9 +410,36 @@ async fn load_earshot(
     if page.is_none() {
         *page = Some(html);
     }
-    for scenario in ["evaluation page", "dashboard", "healthz"] {
+    for scenario in [
+        "evaluation page",
+        "dashboard",
+        DASHBOARD_CHANGING,
+        "healthz",
+    ] {
         eprintln!("qa_web: {name}: {scenario} …");
+        // Reviewers submitting as the dashboards are read: the QA data changes twice a
+        // second, so Earshot recomputes a dashboard at least that often instead of keeping it.
+        let changes = (scenario == DASHBOARD_CHANGING).then(|| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_millis(500));
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = sqlx::query(
+                        "UPDATE qa_generation SET generation = generation + 1 WHERE id = 1",
+                    )
+                    .execute(writer.pool())
+                    .await
+                    {
+                        eprintln!("qa_web: changing the QA data: {e}");
+                    }
+                }
+            })
+        });
         let result = scenario_load(&target, scenario, opts.runs, earshot.pid()).await;
+        if let Some(task) = changes {
+            task.abort();
+        }
         match &result {
             Ok(m) => eprintln!(
                 "qa_web: {name}: {scenario}: p50 {:?} p90 {:?} p99 {:?} max {:?}, {:.0} req/s, \
@@ -551,6 +584,9 @@ async fn measure(
     })
 }
 
+/// The dashboard scenario while the QA data changes twice a second.
+const DASHBOARD_CHANGING: &str = "dashboard, data changing 2×/s";
+
 async fn scenario_load(t: &Target, scenario: &str, runs: Runs, pid: u32) -> Result<Measured> {
     let base = t.base.clone();
     match scenario {
@@ -562,7 +598,7 @@ async fn scenario_load(t: &Target, scenario: &str, runs: Runs, pid: u32) -> Resu
             });
             measure(&t.clients, runs, pid, &["evaluation page"], pick).await
         }
-        "dashboard" => {
+        "dashboard" | DASHBOARD_CHANGING => {
             let urls: Vec<String> = GROUPS.iter().map(|g| t.dashboard(g)).collect();
             let names: Vec<String> = GROUPS
                 .iter()

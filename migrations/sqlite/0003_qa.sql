@@ -71,6 +71,11 @@ CREATE INDEX evaluations_time ON evaluations (call_started_at);
 CREATE INDEX evaluations_agent ON evaluations (agent, call_started_at);
 CREATE INDEX evaluations_version ON evaluations (scorecard_version_id);
 CREATE INDEX evaluations_status ON evaluations (status, updated_at);
+-- Dashboards read submitted evaluations by the call's date: everything they sum is in the
+-- index, so the scan never visits the table.
+CREATE INDEX evaluations_dashboard ON evaluations (call_started_at, agent, team, queue,
+    scorecard_version_id, reviewer_id, score, passed, customer_ok, business_ok, compliance_ok)
+    WHERE status <> 'draft';
 
 CREATE TABLE evaluation_answers (
     evaluation_id INTEGER NOT NULL REFERENCES evaluations (id),
@@ -80,8 +85,16 @@ CREATE TABLE evaluation_answers (
     -- 0..1; NULL for N/A
     attainment    REAL,
     PRIMARY KEY (evaluation_id, question_key)
-);
+) WITHOUT ROWID; -- clustered by evaluation: a dashboard reads an evaluation's answers together
 CREATE INDEX evaluation_answers_question ON evaluation_answers (question_key);
+
+-- One number that changes with every change a dashboard could show (an evaluation's answers
+-- or status, a published scorecard): web nodes keep computed dashboards while it stays put.
+CREATE TABLE qa_generation (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
+INSERT INTO qa_generation (id, generation) VALUES (1, 0);
 
 -- A comment pinned to a moment of the call (at_ms) and optionally to a question.
 CREATE TABLE evaluation_comments (

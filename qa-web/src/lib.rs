@@ -58,6 +58,8 @@ pub(crate) struct App {
     pub config: Arc<Config>,
     pub throttle: Arc<LoginThrottle>,
     pub plays: Arc<OncePerWindow<(i64, i64)>>,
+    /// Dashboards computed at the current generation of the QA data.
+    pub dashboards: Arc<pages::dashboard::ReportCache>,
 }
 
 /// The whole app as an axum router.
@@ -68,6 +70,7 @@ pub fn router(state: AppState) -> axum::Router {
         config: state.config,
         throttle: Arc::new(LoginThrottle::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS)),
         plays: Arc::new(OncePerWindow::new(PLAY_AUDIT_WINDOW_MS)),
+        dashboards: Arc::default(),
     };
     routes::build()
         .fallback(|| async { AppError::NotFound })

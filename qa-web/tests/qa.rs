@@ -782,3 +782,41 @@ async fn api_scores_on_the_server_and_refuses_bad_input_clearly() {
         .await
         .is_err());
 }
+
+/// Dashboards are kept between requests, but never past a change: each submission, dispute
+/// resolution or acknowledgement shows in the very next answer.
+#[tokio::test]
+async fn a_kept_dashboard_follows_every_change() {
+    let app = common::start().await;
+    let (_, version) = published(&app.store).await;
+    let token = app.token("qam1").await;
+    let c = client();
+    let url = app.url("/api/v1/dashboard?group=agent&from=2026-01-01&to=2026-12-31");
+    let total = |v: &Value| v["total"]["evaluations"].as_i64().unwrap();
+    let mean = |v: &Value| v["total"]["mean_score"]["value"].as_f64();
+    let get = || async {
+        let r = c.get(&url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json::<Value>().await.unwrap()
+    };
+    assert_eq!(total(&get().await), 0);
+    let first = submitted(&app.store, app.amy_call, version).await;
+    let v = get().await;
+    assert_eq!((total(&v), mean(&v)), (1, Some(93.75)));
+    assert_eq!(get().await, v, "the same data gives the same answer");
+    // A dispute changes q4 to "no": 93.75 → 43.75 at once.
+    let amy = user(&app.store, "amy").await;
+    let qam = user(&app.store, "qam1").await;
+    let d = app
+        .store
+        .dispute_answer(first, &amy, "q4", "I did")
+        .await
+        .unwrap();
+    app.store
+        .resolve_dispute(d.id, &qam, &Resolution::Change("no".into()), "no ID check")
+        .await
+        .unwrap();
+    assert_eq!(mean(&get().await), Some(43.75));
+    submitted(&app.store, app.bob_call, version).await;
+    assert_eq!(total(&get().await), 2);
+}

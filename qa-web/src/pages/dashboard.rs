@@ -7,7 +7,8 @@
 //! disagree. QA samples are small, so no figure appears without its 95 % interval and its `n`,
 //! and groups with fewer than [`MIN_EVALUATIONS`] evaluations are marked as too few to rank.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
@@ -630,13 +631,79 @@ fn today(app: &App) -> NaiveDate {
         .map_or_else(|| Utc::now().date_naive(), |t| t.date_naive())
 }
 
+/// Dashboards already computed at one generation of the QA data (`Store::qa_generation`).
+/// Every change a dashboard could show (an answer, a status, a published scorecard) moves the
+/// generation in the transaction that makes it, and a new generation empties the cache: a
+/// cached report is always the one the database would give now. Each web node keeps its own.
+#[derive(Default)]
+pub struct ReportCache {
+    state: std::sync::Mutex<CacheState>,
+}
+
+#[derive(Default)]
+struct CacheState {
+    generation: i64,
+    scorecards: Option<Arc<Vec<ScorecardSummary>>>,
+    reports: HashMap<String, Arc<Report>>,
+}
+
+/// Most reports kept at once (each selection of dates and filters is one).
+const MAX_CACHED_REPORTS: usize = 256;
+
+impl ReportCache {
+    /// The state for `generation`, emptied if the data has moved on since.
+    fn at(&self, generation: i64) -> std::sync::MutexGuard<'_, CacheState> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.generation != generation {
+            *state = CacheState {
+                generation,
+                ..CacheState::default()
+            };
+        }
+        state
+    }
+}
+
+/// The selection the parameters mean, and the scorecards (for its choices).
 async fn selection(
     app: &App,
     params: &DashboardParams,
-) -> AppResult<(Selection, Vec<ScorecardSummary>)> {
-    let scorecards = app.store.scorecards().await?;
+    generation: i64,
+) -> AppResult<(Selection, Arc<Vec<ScorecardSummary>>)> {
+    let cached = app.dashboards.at(generation).scorecards.clone();
+    let scorecards = match cached {
+        Some(s) => s,
+        None => {
+            let s = Arc::new(app.store.scorecards().await?);
+            app.dashboards.at(generation).scorecards = Some(s.clone());
+            s
+        }
+    };
     let sel = params.resolve(today(app), &scorecards)?;
     Ok((sel, scorecards))
+}
+
+/// The report of the selection the parameters mean, from the cache when the data has not
+/// changed since it was computed.
+async fn cached_report(
+    app: &App,
+    params: &DashboardParams,
+) -> AppResult<(Selection, Arc<Vec<ScorecardSummary>>, Arc<Report>)> {
+    // Read before computing: a change made meanwhile moves the generation past this one, so
+    // what is computed now is never served after that change is visible.
+    let generation = app.store.qa_generation().await?;
+    let (sel, scorecards) = selection(app, params, generation).await?;
+    let key = sel.query_string();
+    if let Some(r) = app.dashboards.at(generation).reports.get(&key) {
+        return Ok((sel, scorecards, r.clone()));
+    }
+    let r = Arc::new(report(app, &sel).await?);
+    let mut state = app.dashboards.at(generation);
+    if state.reports.len() >= MAX_CACHED_REPORTS {
+        state.reports.clear();
+    }
+    state.reports.insert(key, r.clone());
+    Ok((sel, scorecards, r))
 }
 
 // ----- the page -----------------------------------------------------------------------------
@@ -938,8 +1005,7 @@ pub async fn page(
     ctx: Ctx,
     Query(params): Query<DashboardParams>,
 ) -> AppResult<Response> {
-    let (sel, scorecards) = selection(&app, &params).await?;
-    let report = report(&app, &sel).await?;
+    let (sel, scorecards, report) = cached_report(&app, &params).await?;
     let page = PageCtx::new(&ctx, "dashboard");
     html(&DashboardPage::new(page, &sel, &report, &scorecards))
 }
@@ -1074,8 +1140,7 @@ pub async fn csv(
     principal: Principal,
     Query(params): Query<DashboardParams>,
 ) -> AppResult<Response> {
-    let (sel, _) = selection(&app, &params).await?;
-    let report = report(&app, &sel).await?;
+    let (_, _, report) = cached_report(&app, &params).await?;
     let body = csv_text(&report);
     app.store
         .audit(
@@ -1117,8 +1182,8 @@ pub async fn api(
     State(app): State<App>,
     Query(params): Query<DashboardParams>,
 ) -> AppResult<Response> {
-    let (sel, _) = selection(&app, &params).await?;
-    Ok(JsonResponse(report(&app, &sel).await?).into_response())
+    let (_, _, report) = cached_report(&app, &params).await?;
+    Ok(JsonResponse(&*report).into_response())
 }
 
 #[cfg(test)]

@@ -107,9 +107,18 @@ const TALLY_COLUMNS: &str = "COUNT(*) AS evaluations, COUNT(e.score) AS scored, 
     CAST(COALESCE(SUM(e.compliance_ok), 0) AS BIGINT) AS compliance_ok, \
     COUNT(e.compliance_ok) AS compliance_n";
 
-const FROM: &str = "FROM evaluations e \
-    JOIN scorecard_versions v ON v.id = e.scorecard_version_id \
-    JOIN users u ON u.id = e.reviewer_id";
+/// `FROM evaluations e`, joined only to what the filter and the grouping need: a dashboard
+/// sums every evaluation of its period, and each join is a lookup per evaluation.
+fn from_sql(f: &DashboardFilter, group: Option<GroupBy>) -> String {
+    let mut from = String::from("FROM evaluations e");
+    if f.scorecard_id.is_some() {
+        from.push_str(" JOIN scorecard_versions v ON v.id = e.scorecard_version_id");
+    }
+    if group == Some(GroupBy::Reviewer) {
+        from.push_str(" JOIN users u ON u.id = e.reviewer_id");
+    }
+    from
+}
 
 fn tally_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Tally> {
     const CTX: &str = "reading dashboard sums";
@@ -165,7 +174,8 @@ impl Store {
         let w = dashboard_where(f);
         let col = group.column();
         let sql = format!(
-            "SELECT {col} AS k, {TALLY_COLUMNS} {FROM} {} GROUP BY {col} ORDER BY {col}",
+            "SELECT {col} AS k, {TALLY_COLUMNS} {} {} GROUP BY {col} ORDER BY {col}",
+            from_sql(f, Some(group)),
             w.sql()
         );
         let rows = bind_all(sqlx::query(&sql), &w.binds)
@@ -197,8 +207,9 @@ impl Store {
             None => ("CAST(NULL AS TEXT)", day.clone()),
         };
         let sql = format!(
-            "SELECT {day} AS d, {key} AS k, {TALLY_COLUMNS} {FROM} {} \
+            "SELECT {day} AS d, {key} AS k, {TALLY_COLUMNS} {} {} \
              GROUP BY {group_by} ORDER BY {day}",
+            from_sql(f, group),
             w.sql()
         );
         let rows = bind_all(sqlx::query(&sql), &w.binds)
@@ -229,10 +240,9 @@ impl Store {
                 CAST(COALESCE(SUM(CASE WHEN a.answer = 'na' THEN 1 ELSE 0 END), 0) AS BIGINT) AS na, \
                 CAST(COALESCE(SUM(CASE WHEN a.attainment >= 1.0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS full_marks, \
                 COALESCE(SUM(a.attainment), 0.0) AS attainment_sum \
-             FROM evaluation_answers a JOIN evaluations e ON e.id = a.evaluation_id \
-             JOIN scorecard_versions v ON v.id = e.scorecard_version_id \
-             JOIN users u ON u.id = e.reviewer_id {} \
+             {} JOIN evaluation_answers a ON a.evaluation_id = e.id {} \
              GROUP BY a.question_key ORDER BY a.question_key",
+            from_sql(f, None),
             w.sql()
         );
         let rows = bind_all(sqlx::query(&sql), &w.binds)

@@ -14,7 +14,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::scorecards::ScorecardVersion;
-use super::{action, flag, note, unflag};
+use super::{action, bump_generation, flag, note, unflag};
 use crate::error::DbContext;
 use crate::sql::{bind_all, Bind, Where};
 use crate::time::now_ms;
@@ -353,6 +353,7 @@ async fn write_answers(
         .execute(&mut **tx)
         .await
         .ctx(CTX)?;
+    bump_generation(&mut **tx).await?;
     Ok(())
 }
 
@@ -608,6 +609,7 @@ impl Store {
         .ctx("acknowledging an evaluation")?;
         let detail = serde_json::json!({ "score": e.score });
         write_history(&mut tx, id, &agent.username, "acknowledged", &detail).await?;
+        bump_generation(&mut *tx).await?;
         tx.commit().await.ctx("acknowledging an evaluation")?;
         self.audit(
             &agent.username,
@@ -680,6 +682,7 @@ impl Store {
             "reason": reason,
         });
         write_history(&mut tx, id, &agent.username, "disputed", &history).await?;
+        bump_generation(&mut *tx).await?;
         tx.commit().await.ctx("disputing an answer")?;
         self.audit(
             &agent.username,
@@ -802,6 +805,7 @@ impl Store {
             "note": resolution_note, "evaluation_resolved": open == 0,
         });
         write_history(&mut tx, id, &manager.username, "dispute_resolved", &detail).await?;
+        bump_generation(&mut *tx).await?;
         tx.commit().await.ctx("resolving a dispute")?;
         let target = format!("evaluation:{id}");
         self.audit(&manager.username, action::DISPUTE_RESOLVE, &target, detail)

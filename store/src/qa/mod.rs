@@ -40,6 +40,31 @@ pub const MAX_NOTE_CHARS: usize = 4000;
 /// Largest scorecard definition, as JSON bytes.
 pub const MAX_DEFINITION_BYTES: usize = 512 * 1024;
 
+/// Mark that something a dashboard shows has changed (see `qa_generation` in the schema).
+async fn bump_generation<'c, E>(conn: E) -> crate::StoreResult<()>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    use crate::error::DbContext;
+    sqlx::query("UPDATE qa_generation SET generation = generation + 1 WHERE id = 1")
+        .execute(conn)
+        .await
+        .ctx("marking QA data changed")?;
+    Ok(())
+}
+
+impl crate::Store {
+    /// A number that changes whenever an evaluation's answers or status change or a scorecard
+    /// is published: what a cache of dashboards checks before it answers.
+    pub async fn qa_generation(&self) -> crate::StoreResult<i64> {
+        use crate::error::DbContext;
+        sqlx::query_scalar("SELECT generation FROM qa_generation WHERE id = 1")
+            .fetch_one(&self.db)
+            .await
+            .ctx("reading the QA generation")
+    }
+}
+
 /// `Some(true)`/`Some(false)`/`None` as the schema's `1`/`0`/`NULL`.
 fn flag(v: Option<bool>) -> Option<i64> {
     v.map(i64::from)

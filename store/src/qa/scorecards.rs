@@ -242,6 +242,8 @@ impl Store {
                 "the draft was published by someone else meanwhile".into(),
             ));
         }
+        // Dashboards show the newest published version's question texts.
+        super::bump_generation(&self.db).await?;
         self.audit(
             actor,
             action::SCORECARD_PUBLISH,
