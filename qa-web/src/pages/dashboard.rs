@@ -645,6 +645,9 @@ struct CacheState {
     generation: i64,
     scorecards: Option<Arc<Vec<ScorecardSummary>>>,
     reports: HashMap<String, Arc<Report>>,
+    /// One computation of a report at a time: when the data changes, the first request of a
+    /// selection computes it and the others wait for that instead of all computing it at once.
+    turns: HashMap<String, Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// Most reports kept at once (each selection of dates and filters is one).
@@ -694,13 +697,26 @@ async fn cached_report(
     let generation = app.store.qa_generation().await?;
     let (sel, scorecards) = selection(app, params, generation).await?;
     let key = sel.query_string();
-    if let Some(r) = app.dashboards.at(generation).reports.get(&key) {
-        return Ok((sel, scorecards, r.clone()));
+    let kept = |app: &App| app.dashboards.at(generation).reports.get(&key).cloned();
+    if let Some(r) = kept(app) {
+        return Ok((sel, scorecards, r));
+    }
+    let turn = app
+        .dashboards
+        .at(generation)
+        .turns
+        .entry(key.clone())
+        .or_default()
+        .clone();
+    let _turn = turn.lock().await;
+    if let Some(r) = kept(app) {
+        return Ok((sel, scorecards, r));
     }
     let r = Arc::new(report(app, &sel).await?);
     let mut state = app.dashboards.at(generation);
     if state.reports.len() >= MAX_CACHED_REPORTS {
         state.reports.clear();
+        state.turns.clear();
     }
     state.reports.insert(key, r.clone());
     Ok((sel, scorecards, r))
