@@ -44,6 +44,8 @@ mod cpu;
 mod load;
 #[path = "qa_web/nginx.rs"]
 mod nginx;
+#[path = "shared/process.rs"]
+mod process;
 #[path = "qa_web/report.rs"]
 mod report;
 #[path = "qa_web/seed.rs"]

@@ -38,6 +38,8 @@ mod cpu;
 mod earshot;
 #[path = "relay/load.rs"]
 mod load;
+#[path = "shared/process.rs"]
+mod process;
 #[path = "relay/report.rs"]
 mod report;
 #[path = "relay/rtpengine.rs"]

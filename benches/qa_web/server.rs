@@ -30,21 +30,7 @@ pub fn free_port() -> Result<u16> {
 
 /// SIGTERM, then SIGKILL after 10 s.
 pub fn terminate(child: &mut Child) -> Result<()> {
-    if child.try_wait()?.is_some() {
-        return Ok(());
-    }
-    // SAFETY: kill on our own child's pid.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if child.try_wait()?.is_some() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill()?;
-    child.wait()?;
-    Ok(())
+    crate::process::terminate(child, Duration::from_secs(10))
 }
 
 fn tail(path: &Path) -> String {

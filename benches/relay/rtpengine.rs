@@ -201,21 +201,7 @@ impl Drop for Rtpengine {
 
 /// SIGTERM, then SIGKILL after 5 s.
 pub fn terminate(child: &mut Child) -> Result<()> {
-    if child.try_wait()?.is_some() {
-        return Ok(());
-    }
-    // SAFETY: kill on our own child's pid.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if child.try_wait()?.is_some() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill()?;
-    child.wait()?;
-    Ok(())
+    crate::process::terminate(child, Duration::from_secs(5))
 }
 
 /// A phone's SDP: PCMU only, 20 ms, on 127.0.0.1:`port`.

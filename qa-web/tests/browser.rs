@@ -93,6 +93,19 @@ async fn browser(driver: &Driver, profile: &Path) -> Client {
         .unwrap_or_else(|e| panic!("cannot start headless Chromium through chromedriver: {e}"))
 }
 
+/// Run `steps(&app, &client)` in a fresh headless Chromium; the browser is closed even when a
+/// step fails, then the failure is reported.
+macro_rules! in_browser {
+    ($app:expr, $steps:path) => {{
+        let driver = start_driver().await;
+        let profile = tempfile::tempdir().unwrap();
+        let client = browser(&driver, profile.path()).await;
+        let result = $steps(&$app, &client).await;
+        client.close().await.unwrap();
+        result.unwrap();
+    }};
+}
+
 fn screenshot_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -166,12 +179,7 @@ async fn assert_no_js_errors(client: &Client, page: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_hit_opens_the_player_at_the_second() {
     let app = common::start().await;
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let client = browser(&driver, profile.path()).await;
-    let result = run(&app, &client).await;
-    client.close().await.unwrap();
-    result.unwrap();
+    in_browser!(app, run);
 }
 
 async fn run(app: &common::App, c: &Client) -> Result<(), fantoccini::error::CmdError> {
@@ -283,12 +291,7 @@ async fn run(app: &common::App, c: &Client) -> Result<(), fantoccini::error::Cmd
 async fn live_view_follows_the_recorder() {
     let app = common::start().await;
     common::seed_routing(&app.store).await;
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let client = browser(&driver, profile.path()).await;
-    let result = run_live(&app, &client).await;
-    client.close().await.unwrap();
-    result.unwrap();
+    in_browser!(app, run_live);
 }
 
 async fn run_live(app: &common::App, c: &Client) -> Result<(), fantoccini::error::CmdError> {
@@ -569,12 +572,7 @@ async fn id_in_url(c: &Client) -> Result<i64, fantoccini::error::CmdError> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qa_scorecard_evaluation_dispute_flow() {
     let app = common::start().await;
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let client = browser(&driver, profile.path()).await;
-    let result = run_qa(&app, &client).await;
-    client.close().await.unwrap();
-    result.unwrap();
+    in_browser!(app, run_qa);
 }
 
 async fn run_qa(app: &common::App, c: &Client) -> Step {
@@ -1564,12 +1562,7 @@ async fn switch_language(app: &common::App, c: &Client) -> Step {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qa_builder_keeps_problems_visible() {
     let app = common::start().await;
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let client = browser(&driver, profile.path()).await;
-    let result = run_builder_problems(&app, &client).await;
-    client.close().await.unwrap();
-    result.unwrap();
+    in_browser!(app, run_builder_problems);
 }
 
 async fn run_builder_problems(app: &common::App, c: &Client) -> Step {
