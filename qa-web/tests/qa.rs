@@ -820,3 +820,50 @@ async fn a_kept_dashboard_follows_every_change() {
     submitted(&app.store, app.bob_call, version).await;
     assert_eq!(total(&get().await), 2);
 }
+
+/// The evaluations list: filtered by agent and scorecard, a page at a time.
+#[tokio::test]
+async fn evaluations_list_filters_and_pages() {
+    let app = common::start().await;
+    let (scorecard, version) = published(&app.store).await;
+    for _ in 0..100 {
+        submitted(&app.store, app.amy_call, version).await;
+    }
+    let bobs = submitted(&app.store, app.bob_call, version).await;
+    let (c, _) = sign_in(&app, "qam1").await;
+    let rows = |html: &str| html.matches("<td><a href=\"/evaluations/").count();
+    let page = |q: String| {
+        let c = c.clone();
+        let url = app.url(&format!("/evaluations?{q}"));
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (status, first) = page(String::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows(&first), 100, "a page holds 100");
+    assert!(first.contains("page=2"), "and links to the next");
+    let (_, second) = page("page=2".into()).await;
+    assert_eq!(rows(&second), 1);
+    assert!(second.contains("page=1") && !second.contains("page=3"));
+    let (_, bob) = page("agent=bob".into()).await;
+    assert_eq!(rows(&bob), 1);
+    assert!(bob.contains(&format!("/evaluations/{bobs}\"")));
+    let (_, by_card) = page(format!("scorecard={scorecard}&agent=bob")).await;
+    assert_eq!(rows(&by_card), 1);
+    let (status, body) = page("scorecard=first".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("first"));
+    // An agent's list stays their own whatever they ask for.
+    let (ac, _) = sign_in(&app, "bob").await;
+    let mine = ac
+        .get(app.url("/evaluations?agent=amy"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows(&mine), 1);
+}

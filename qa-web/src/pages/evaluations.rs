@@ -81,15 +81,48 @@ pub struct EvaluationRow {
 struct ListPage {
     page: PageCtx,
     rows: Vec<EvaluationRow>,
-    status: String,
+    params: ListParams,
     statuses: Vec<(&'static str, &'static str)>,
+    scorecards: Vec<(String, String)>,
     is_agent: bool,
+    page_no: i64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
 }
+
+/// Rows per page of the evaluations list.
+const LIST_PAGE_SIZE: i64 = 100;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListParams {
     #[serde(default)]
     status: String,
+    /// An agent's evaluations (for those who see more than their own).
+    #[serde(default)]
+    agent: String,
+    /// A scorecard's id, or blank for all.
+    #[serde(default)]
+    scorecard: String,
+    /// 1-based.
+    page: Option<i64>,
+}
+
+impl ListParams {
+    /// The same filters as a query string, for the pager's links.
+    fn query_string(&self, page: i64) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", &self.status),
+            ("agent", &self.agent),
+            ("scorecard", &self.scorecard),
+        ] {
+            if !v.trim().is_empty() {
+                q.append_pair(k, v.trim());
+            }
+        }
+        q.append_pair("page", &page.to_string());
+        q.finish()
+    }
 }
 
 pub async fn list(
@@ -107,7 +140,22 @@ pub async fn list(
             .map_err(|e: StoreError| AppError::BadRequest(e.to_string()))?;
         filter.statuses = vec![s];
     }
-    filter.limit = Some(200);
+    let agent = params.agent.trim();
+    if !agent.is_empty() && !principal.is_agent() {
+        filter.agents = Some(vec![agent.to_string()]);
+    }
+    let scorecard = params.scorecard.trim();
+    if !scorecard.is_empty() {
+        filter.scorecard_id = Some(scorecard.parse().map_err(|_| {
+            AppError::BadRequest(format!(
+                "scorecard {scorecard:?} is not a scorecard's number"
+            ))
+        })?);
+    }
+    let page_no = params.page.unwrap_or(1).max(1);
+    // One row more than a page says whether there is a next page.
+    filter.limit = Some(LIST_PAGE_SIZE + 1);
+    filter.offset = Some((page_no - 1) * LIST_PAGE_SIZE);
     let offset = app.config.utc_offset_minutes;
     let rows = app
         .store
@@ -126,7 +174,10 @@ pub async fn list(
             score: score_text(e.score),
             updated: format_local(e.updated_at, offset),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let more = rows.len() as i64 > LIST_PAGE_SIZE;
+    let mut rows = rows;
+    rows.truncate(LIST_PAGE_SIZE as usize);
     let statuses = [
         EvaluationStatus::Draft,
         EvaluationStatus::Submitted,
@@ -137,11 +188,23 @@ pub async fn list(
     .into_iter()
     .map(|s| (s.as_str(), status_text(t, s)))
     .collect();
+    let scorecards = app
+        .store
+        .scorecards()
+        .await?
+        .into_iter()
+        .map(|c| (c.id.to_string(), c.name))
+        .collect();
     html(&ListPage {
         page: PageCtx::new(&ctx, "evaluations"),
         rows,
-        status: status.to_string(),
+        prev_href: (page_no > 1)
+            .then(|| format!("/evaluations?{}", params.query_string(page_no - 1))),
+        next_href: more.then(|| format!("/evaluations?{}", params.query_string(page_no + 1))),
+        page_no,
+        params,
         statuses,
+        scorecards,
         is_agent: principal.is_agent(),
     })
 }
