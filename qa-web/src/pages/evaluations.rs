@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use earshot_scorecard::{Answer, AnswerKind, Category, Definition, Outcome};
 use earshot_store::calls::{Call, Recording};
@@ -17,19 +17,18 @@ use earshot_store::qa::{
     Dispute, DisputeStatus, EvaluationDetail, EvaluationStatus, HistoryEntry, Resolution,
 };
 use earshot_store::time::{format_local, format_offset};
-use earshot_store::users::Role;
 use earshot_store::StoreError;
 use serde::Deserialize;
 
 use super::call::{seconds, segment_views, SegmentView};
 use super::scorecards::category_text;
-use super::{html, PageCtx};
+use super::{html, may, PageCtx};
 use crate::auth::{Ctx, Principal};
 use crate::calls::visible_call;
 use crate::error::{AppError, AppResult};
 use crate::extract::{Form, Path, Query};
 use crate::i18n::Texts;
-use crate::qa::{visible_evaluation, visible_filter};
+use crate::qa::{check_visible, visible_evaluation, visible_filter};
 use crate::App;
 
 /// Points questions with at most this many points are answered with buttons, larger ones
@@ -190,10 +189,10 @@ pub async fn list(
     .collect();
     let scorecards = app
         .store
-        .scorecards()
+        .scorecard_names()
         .await?
         .into_iter()
-        .map(|c| (c.id.to_string(), c.name))
+        .map(|(id, name)| (id.to_string(), name))
         .collect();
     html(&ListPage {
         page: PageCtx::new(&ctx, "evaluations"),
@@ -482,10 +481,9 @@ async fn render(
     let call = app.store.call(e.call_id).await?;
     let recording = app.store.recordings(call.id).await?.into_iter().next();
     let segments = app.store.segments(call.id).await?;
-    let role = principal.user.role;
     let editable = e.status == EvaluationStatus::Draft && e.reviewer_id == principal.user.id;
-    let is_agent = role == Role::Agent;
-    let may_dispute = is_agent
+    let may = |path| may(Some(principal), &Method::POST, path);
+    let may_dispute = may("/evaluations/{id}/disputes")
         && matches!(
             e.status,
             EvaluationStatus::Submitted | EvaluationStatus::Disputed
@@ -589,13 +587,13 @@ async fn render(
         comments,
         history,
         editable,
-        may_comment: matches!(role, Role::QaManager | Role::Reviewer),
-        may_acknowledge: is_agent
+        may_comment: may("/evaluations/{id}/comments"),
+        may_acknowledge: may("/evaluations/{id}/acknowledge")
             && matches!(
                 e.status,
                 EvaluationStatus::Submitted | EvaluationStatus::Resolved
             ),
-        may_resolve: role == Role::QaManager,
+        may_resolve: may("/disputes/{id}"),
         error: error.clone(),
     };
     let mut response = html(&page)?;
@@ -717,7 +715,7 @@ pub async fn comment(
     Path(id): Path<i64>,
     Form(f): Form<CommentForm>,
 ) -> AppResult<Response> {
-    visible_evaluation(&app, &principal, id).await?;
+    check_visible(&app, &principal, id).await?;
     let at = parse_seconds(&f.at)?;
     let question = Some(f.question.trim()).filter(|q| !q.is_empty());
     app.store
@@ -731,7 +729,7 @@ pub async fn acknowledge(
     principal: Principal,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    visible_evaluation(&app, &principal, id).await?;
+    check_visible(&app, &principal, id).await?;
     app.store
         .acknowledge_evaluation(id, &principal.user)
         .await?;
@@ -751,7 +749,7 @@ pub async fn dispute(
     Path(id): Path<i64>,
     Form(f): Form<DisputeForm>,
 ) -> AppResult<Response> {
-    visible_evaluation(&app, &principal, id).await?;
+    check_visible(&app, &principal, id).await?;
     app.store
         .dispute_answer(id, &principal.user, f.question.trim(), &f.reason)
         .await?;

@@ -119,8 +119,15 @@ pub fn may_search(principal: Option<&Principal>) -> bool {
 
 /// Whether this user may open the page at `path` (a route of [`crate::routes::ROUTES`]).
 fn may_get(principal: Option<&Principal>, path: &str) -> bool {
-    let route = crate::routes::lookup(&axum::http::Method::GET, path);
-    debug_assert!(route.is_some(), "no route {path}");
+    may(principal, &axum::http::Method::GET, path)
+}
+
+/// Whether this user's role may use the route `method` `path` (as written in
+/// [`crate::routes::ROUTES`], e.g. `/evaluations/{id}/comments`): what a page offers follows
+/// the same table the guard enforces.
+pub fn may(principal: Option<&Principal>, method: &axum::http::Method, path: &str) -> bool {
+    let route = crate::routes::lookup(method, path);
+    debug_assert!(route.is_some(), "no route {method} {path}");
     principal.is_some_and(|p| route.is_some_and(|r| r.access.allows(p.user.role)))
 }
 

@@ -42,8 +42,7 @@ pub async fn list(State(app): State<App>, ctx: Ctx, principal: Principal) -> App
 }
 
 fn may_edit(principal: &Principal) -> bool {
-    crate::routes::lookup(&axum::http::Method::POST, "/scorecards")
-        .is_some_and(|r| r.access.allows(principal.user.role))
+    super::may(Some(principal), &axum::http::Method::POST, "/scorecards")
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,7 +14,7 @@ use earshot_store::StoreError;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{visible_evaluation, visible_filter};
+use super::{check_visible, visible_evaluation, visible_filter};
 use crate::auth::Principal;
 use crate::calls::{visible_call, API_MAX_LIMIT};
 use crate::error::{AppError, AppResult};
@@ -163,7 +163,7 @@ pub async fn save_evaluation(
     Path(id): Path<i64>,
     Json(r): Json<SaveRequest>,
 ) -> AppResult<Response> {
-    visible_evaluation(&app, &principal, id).await?;
+    check_visible(&app, &principal, id).await?;
     let detail = app
         .store
         .save_evaluation(id, &principal.user, &r.answers, r.submit)
@@ -191,7 +191,7 @@ pub async fn comment(
     Path(id): Path<i64>,
     Json(r): Json<CommentRequest>,
 ) -> AppResult<Response> {
-    visible_evaluation(&app, &principal, id).await?;
+    check_visible(&app, &principal, id).await?;
     let question = r
         .question
         .as_deref()
@@ -210,7 +210,7 @@ pub async fn acknowledge(
     principal: Principal,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    visible_evaluation(&app, &principal, id).await?;
+    check_visible(&app, &principal, id).await?;
     let e = app
         .store
         .acknowledge_evaluation(id, &principal.user)
@@ -232,7 +232,7 @@ pub async fn dispute(
     Path(id): Path<i64>,
     Json(r): Json<DisputeRequest>,
 ) -> AppResult<Response> {
-    visible_evaluation(&app, &principal, id).await?;
+    check_visible(&app, &principal, id).await?;
     let d = app
         .store
         .dispute_answer(id, &principal.user, r.question.trim(), &r.reason)

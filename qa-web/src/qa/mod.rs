@@ -8,7 +8,8 @@
 
 pub mod api;
 
-use earshot_store::qa::{EvaluationDetail, EvaluationFilter, EvaluationStatus};
+use axum::http::Method;
+use earshot_store::qa::{Evaluation, EvaluationDetail, EvaluationFilter, EvaluationStatus};
 use earshot_store::users::Role;
 
 use crate::auth::Principal;
@@ -16,36 +17,47 @@ use crate::error::{AppError, AppResult};
 use crate::App;
 
 /// Whether `principal` may see this evaluation.
-pub fn may_view(
-    principal: &Principal,
-    reviewer_id: i64,
-    agent: Option<&str>,
-    status: EvaluationStatus,
-) -> bool {
-    let own_review = reviewer_id == principal.user.id;
-    let draft = status == EvaluationStatus::Draft;
+pub fn may_view(principal: &Principal, e: &Evaluation) -> bool {
+    let own_review = e.reviewer_id == principal.user.id;
+    let draft = e.status == EvaluationStatus::Draft;
     match principal.user.role {
-        Role::Agent => !draft && agent.is_some_and(|a| principal.agents.iter().any(|m| m == a)),
+        Role::Agent => {
+            !draft
+                && e.agent
+                    .as_deref()
+                    .is_some_and(|a| principal.agents.iter().any(|m| m == a))
+        }
         Role::Reviewer => own_review,
         Role::QaManager => true,
         Role::Admin | Role::Supervisor | Role::Auditor => own_review || !draft,
     }
 }
 
-/// An evaluation the principal may see; any other is "not found", so that ids reveal nothing.
+/// Any evaluation the principal may not see is "not found", so that ids reveal nothing.
+fn check_view(principal: &Principal, e: &Evaluation) -> AppResult<()> {
+    if may_view(principal, e) {
+        Ok(())
+    } else {
+        tracing::info!(user = %principal.user.username, evaluation = e.id, "evaluation not visible to this user");
+        Err(AppError::NotFound)
+    }
+}
+
+/// An evaluation the principal may see, with its card, answers, comments and history.
 pub async fn visible_evaluation(
     app: &App,
     principal: &Principal,
     id: i64,
 ) -> AppResult<EvaluationDetail> {
     let detail = app.store.evaluation(id).await?;
-    let e = &detail.evaluation;
-    if may_view(principal, e.reviewer_id, e.agent.as_deref(), e.status) {
-        Ok(detail)
-    } else {
-        tracing::info!(user = %principal.user.username, evaluation = id, "evaluation not visible to this user");
-        Err(AppError::NotFound)
-    }
+    check_view(principal, &detail.evaluation)?;
+    Ok(detail)
+}
+
+/// That the principal may see this evaluation, for a request that changes it: only its row is
+/// read here (the store reads the rest when it makes the change).
+pub async fn check_visible(app: &App, principal: &Principal, id: i64) -> AppResult<()> {
+    check_view(principal, &app.store.evaluation_summary(id).await?)
 }
 
 /// The list filter that shows a principal what [`may_view`] allows.
@@ -65,5 +77,5 @@ pub fn visible_filter(principal: &Principal) -> EvaluationFilter {
 
 /// May this principal start evaluations (and so see the "evaluate" form on a call)?
 pub fn may_evaluate(principal: &Principal) -> bool {
-    matches!(principal.user.role, Role::QaManager | Role::Reviewer)
+    crate::pages::may(Some(principal), &Method::POST, "/calls/{id}/evaluations")
 }

@@ -236,7 +236,8 @@ fn parse_answers(
         if text.trim().is_empty() {
             continue;
         }
-        let answer = Answer::parse(&question.answer, question.allow_na, text)
+        let answer = question
+            .parse_answer(text)
             .map_err(|e| StoreError::Invalid(format!("{}: {e}", question.text)))?;
         answers.insert(key.clone(), answer);
     }
@@ -728,7 +729,8 @@ impl Store {
         let new_answer = match resolution {
             Resolution::Uphold => None,
             Resolution::Change(text) => {
-                let a = Answer::parse(&question.answer, question.allow_na, text)
+                let a = question
+                    .parse_answer(text)
                     .map_err(|e| StoreError::Invalid(format!("{}: {e}", question.text)))?;
                 if a.as_text() == dispute.original_answer {
                     return Err(StoreError::Invalid(
@@ -852,11 +854,10 @@ impl Store {
                     table: "evaluation_answers",
                     reason: format!("evaluation {id}: question {key:?} is not on its card"),
                 })?;
-            let a =
-                Answer::parse(&q.answer, q.allow_na, &text).map_err(|e| StoreError::Corrupt {
-                    table: "evaluation_answers",
-                    reason: format!("evaluation {id}, {key}: {e}"),
-                })?;
+            let a = q.parse_answer(&text).map_err(|e| StoreError::Corrupt {
+                table: "evaluation_answers",
+                reason: format!("evaluation {id}, {key}: {e}"),
+            })?;
             answers.insert(key, a);
         }
         let outcome = outcome_of(&version.definition, &answers)?;

@@ -317,6 +317,16 @@ impl Store {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
+    /// Every scorecard's id and name, by name: for choosing one (no counting).
+    pub async fn scorecard_names(&self) -> StoreResult<Vec<(i64, String)>> {
+        sqlx::query_as("SELECT id, name FROM scorecards ORDER BY name, id")
+            .fetch_all(&self.db)
+            .await
+            .ctx("listing scorecard names")
+    }
+
+    /// Every scorecard with its newest published version, its draft and how many evaluations
+    /// it has (the list page).
     pub async fn scorecards(&self) -> StoreResult<Vec<ScorecardSummary>> {
         #[derive(sqlx::FromRow)]
         struct Row {
