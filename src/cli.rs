@@ -75,6 +75,9 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: i64,
     },
+    /// Recompute a figure of the QA app (agreement, ICC, sample size, Z1.4 plan, Wilson interval)
+    /// from a CSV file or numbers, without configuration or database, so an auditor can check it.
+    Stats(crate::stats::StatsArgs),
 }
 
 #[derive(Args, Clone)]
@@ -215,6 +218,11 @@ pub(crate) fn cli_actor() -> String {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Before the configuration, which can fail (a broken ./earshot.toml, a bad EARSHOT_* value):
+    // `stats` needs neither it nor the database.
+    if let Command::Stats(args) = cli.command {
+        return Ok(crate::stats::run(args));
+    }
     let config = load_config(cli.config.as_ref(), cli.data_dir.as_ref())?;
     match cli.command {
         Command::Up(args) => crate::up::run(config, args).await,
@@ -309,6 +317,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats(_) => {
+            unreachable!("`stats` is dispatched before the configuration is loaded")
         }
     }
 }

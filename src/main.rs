@@ -3,6 +3,7 @@
 mod apply;
 mod cli;
 mod demo;
+mod stats;
 mod up;
 
 use clap::Parser;
