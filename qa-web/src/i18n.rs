@@ -9,11 +9,17 @@ use earshot_store::users::Role;
 
 use crate::live::AGENT_STATES;
 
+mod acceptance;
+mod calibration;
 mod dashboard;
 mod qa;
+mod sampling;
 
+pub use acceptance::AccTexts;
+pub use calibration::CalTexts;
 pub use dashboard::DashTexts;
 pub use qa::QaTexts;
+pub use sampling::SampTexts;
 
 /// A language of the user interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -268,6 +274,12 @@ pub struct Texts {
     pub qa: &'static QaTexts,
     /// The QA dashboard.
     pub dash: &'static DashTexts,
+    /// Calibration sessions.
+    pub cal: &'static CalTexts,
+    /// Sampling plans and worklists.
+    pub samp: &'static SampTexts,
+    /// Acceptance sampling (ANSI/ASQ Z1.4).
+    pub acc: &'static AccTexts,
 
     /// In the order of `Strategy::ALL`.
     strategies: [&'static str; 5],
@@ -539,6 +551,9 @@ pub static ZH_TW: Texts = Texts {
 
     qa: &qa::ZH_TW,
     dash: &dashboard::ZH_TW,
+    cal: &calibration::ZH_TW,
+    samp: &sampling::ZH_TW,
+    acc: &acceptance::ZH_TW,
     strategies: [
         "全部同時響鈴",
         "閒置最久優先",
@@ -772,6 +787,9 @@ pub static EN: Texts = Texts {
 
     qa: &qa::EN,
     dash: &dashboard::EN,
+    cal: &calibration::EN,
+    samp: &sampling::EN,
+    acc: &acceptance::EN,
     strategies: [
         "Ring all",
         "Longest idle",

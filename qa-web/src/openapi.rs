@@ -3,7 +3,10 @@
 
 use serde_json::{json, Value};
 
+mod acceptance;
+mod calibration;
 mod qa;
+mod sampling;
 
 fn error_response(description: &str) -> Value {
     json!({
@@ -363,10 +366,16 @@ pub fn document() -> Value {
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.extend(routing_paths());
         paths.extend(qa::paths());
+        paths.extend(calibration::paths());
+        paths.extend(sampling::paths());
+        paths.extend(acceptance::paths());
     }
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.extend(routing_schemas());
         schemas.extend(qa::schemas());
+        schemas.extend(calibration::schemas());
+        schemas.extend(sampling::schemas());
+        schemas.extend(acceptance::schemas());
     }
     doc
 }

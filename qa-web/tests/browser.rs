@@ -1668,3 +1668,647 @@ async fn run_builder_problems(app: &common::App, c: &Client) -> Step {
     assert!(found.is_empty(), "found:\n{}", found.join("\n"));
     Ok(())
 }
+
+// ----- calibration ----------------------------------------------------------------------------
+
+/// A calibration session end to end: a QA manager opens it in the form (three calls, three
+/// reviewers and an expert); each of the four scores every call on the pages, finding the
+/// report closed to them until they submit; the report then shows alpha per question with the
+/// flagged one, ICC(2,1) and each reviewer's deviation; the trend page draws its chart.
+///
+/// The card: one section, greet (yes/no, weight 1), tone (scale 1–5, weight 1), help
+/// (yes/no, weight 2, N/A allowed). What each one answers (greet, tone, help):
+///
+/// Calls 1–3 are amy's and bob's calls of the fixture and a third one (the session lists them
+/// newest first; the figures do not depend on the order).
+///
+/// | call | expert1 | reviewer1 | reviewer2 | reviewer3 |
+/// |---|---|---|---|---|
+/// | 1 | yes 5 yes | yes 5 yes | yes 5 yes | **no** 5 yes |
+/// | 2 | yes 3 yes | yes 3 N/A | yes **5** yes | **no** 3 yes |
+/// | 3 | no 1 N/A | no 1 N/A | no **2** N/A | no 1 N/A |
+///
+/// Scores (`earshot_scorecard::score`: 100·Σwᵢaᵢ/Σwᵢ, tone v → (v−1)/4, N/A left out):
+/// call 1: 100, 100, 100, 75 (0 + 1 + 2·1 = 3 of 4); call 2: 87.5 ((1 + .5 + 2)/4), 75
+/// ((1 + .5)/2), 100, 62.5 ((0 + .5 + 2)/4); call 3: 0, 0, 12.5 ((0 + .25)/2), 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calibration_session_blind_scoring_and_report() {
+    let app = common::start().await;
+    in_browser!(app, run_calibration);
+}
+
+/// One participant's answers to one call: (greet, tone, help).
+type CalAnswer = (&'static str, &'static str, &'static str);
+
+/// What each participant answers, per call.
+const CAL_ANSWERS: [(&str, [CalAnswer; 3]); 4] = [
+    (
+        "expert1",
+        [("yes", "5", "yes"), ("yes", "3", "yes"), ("no", "1", "na")],
+    ),
+    (
+        "reviewer1",
+        [("yes", "5", "yes"), ("yes", "3", "na"), ("no", "1", "na")],
+    ),
+    (
+        "reviewer2",
+        [("yes", "5", "yes"), ("yes", "5", "yes"), ("no", "2", "na")],
+    ),
+    (
+        "reviewer3",
+        [("no", "5", "yes"), ("no", "3", "yes"), ("no", "1", "na")],
+    ),
+];
+
+async fn run_calibration(app: &common::App, c: &Client) -> Step {
+    use earshot_scorecard::Definition;
+    use earshot_store::calls::{CallSource, Direction, Disposition, NewCall, NewRecording};
+    use earshot_store::users::Role;
+    use sha2::Digest;
+
+    let t = zh();
+    let store = &app.store;
+    let def = Definition::from_json(
+        &json!({"name": "校準評分表", "pass_mark": 80, "sections": [
+            {"title": "通話處理", "weight": 1, "questions": [
+                {"key": "greet", "text": "以姓名問候來電者", "weight": 1, "answer": {"type": "yes_no"}},
+                {"key": "tone", "text": "語氣", "weight": 1, "answer": {"type": "scale", "min": 1, "max": 5}},
+                {"key": "help", "text": "主動詢問是否需要其他協助", "weight": 2,
+                 "answer": {"type": "yes_no"}, "allow_na": true}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    let v = store.create_scorecard(&def, "qam1").await.unwrap();
+    let version = store
+        .publish_scorecard(v.scorecard_id, "qam1")
+        .await
+        .unwrap()
+        .id;
+    for (name, display, role) in [
+        ("reviewer2", "林評核", Role::Reviewer),
+        ("reviewer3", "陳評核", Role::Reviewer),
+        ("expert1", "張專家", Role::QaManager),
+    ] {
+        store
+            .create_user(name, display, common::PASSWORD, role)
+            .await
+            .unwrap();
+    }
+    // A third call, with audio.
+    let wav = common::test_wav(common::WAV_SECONDS, &[(0, 0, 3_000), (1, 3_500, 8_000)]);
+    store
+        .put_object("recordings/cal-3.wav", wav.clone().into())
+        .await
+        .unwrap();
+    let started_at = earshot_store::time::parse_local("2026-03-04 09:00", 480).unwrap();
+    let call3 = store
+        .insert_recorded_call(
+            &NewCall {
+                external_id: Some("cal-3".into()),
+                source: CallSource::Import,
+                direction: Direction::Inbound,
+                caller: Some("0922000111".into()),
+                callee: Some("1800".into()),
+                agent: Some("amy".into()),
+                queue: Some("billing".into()),
+                language: Some("zh".into()),
+                disposition: Disposition::Answered,
+                started_at,
+                answered_at: Some(started_at + 2_000),
+                ended_at: Some(started_at + i64::from(common::WAV_SECONDS) * 1000),
+            },
+            &NewRecording {
+                object_key: "recordings/cal-3.wav".into(),
+                format: "wav/pcm16".into(),
+                channels: 2,
+                sample_rate: 8000,
+                duration_ms: i64::from(common::WAV_SECONDS) * 1000,
+                size_bytes: wav.len() as i64,
+                sha256: hex::encode(sha2::Sha256::digest(&wav)),
+            },
+            3,
+        )
+        .await
+        .unwrap();
+    let segments = [
+        (0, 0, 3_000, "你好，我要查詢信用卡的帳單"),
+        (1, 3_500, 8_000, "好的，請問您的大名？我幫您查詢"),
+    ]
+    .map(
+        |(channel, start_ms, end_ms, text)| earshot_store::calls::NewSegment {
+            channel,
+            start_ms,
+            end_ms,
+            text: text.into(),
+        },
+    );
+    store
+        .save_transcript(
+            &earshot_store::calls::TranscriptInfo {
+                call_id: call3,
+                model: "test-fixture".into(),
+                language: Some("zh".into()),
+                object_key: format!("transcripts/{call3}.json"),
+                segment_count: segments.len() as i64,
+                audio_ms: i64::from(common::WAV_SECONDS) * 1000,
+                processing_ms: 0,
+                created_at: earshot_store::time::now_ms(),
+            },
+            &segments,
+        )
+        .await
+        .unwrap();
+    let calls = [app.amy_call, app.bob_call, call3];
+    let id_of =
+        |name: &'static str| async move { store.user_by_name(name).await.unwrap().unwrap().id };
+
+    // An earlier session (through the store), so that the trend has two points per line.
+    let earlier = store
+        .create_calibration(
+            &earshot_store::qa::NewCalibration {
+                title: "二月校準".into(),
+                scorecard_version_id: version,
+                call_ids: calls[..2].to_vec(),
+                reviewer_ids: vec![
+                    id_of("reviewer1").await,
+                    id_of("reviewer2").await,
+                    id_of("reviewer3").await,
+                ],
+                expert_id: Some(id_of("expert1").await),
+            },
+            &store.user_by_name("qam1").await.unwrap().unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+    for (name, tone) in [
+        ("expert1", "4"),
+        ("reviewer1", "3"),
+        ("reviewer2", "5"),
+        ("reviewer3", "2"),
+    ] {
+        let user = store.user_by_name(name).await.unwrap().unwrap();
+        for call in &calls[..2] {
+            let a = [("greet", "yes"), ("tone", tone), ("help", "yes")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            store
+                .save_calibration_answers(earlier, *call, &user, &a)
+                .await
+                .unwrap();
+        }
+        store.submit_calibration(earlier, &user).await.unwrap();
+    }
+
+    // The QA manager opens the session in the form.
+    sign_in(c, app, "qam1", "/calibration").await?;
+    let form = c.find(Locator::Css("#new-calibration")).await?;
+    fill(&form, "input[name=title]", "三月校準 March").await?;
+    form.find(Locator::Css("select[name=version]"))
+        .await?
+        .select_by_value(&version.to_string())
+        .await?;
+    for call in calls {
+        form.find(Locator::Css(&format!("#call-{call}")))
+            .await?
+            .click()
+            .await?;
+    }
+    for name in ["reviewer1", "reviewer2", "reviewer3"] {
+        form.find(Locator::Css(&format!(
+            "input[name=reviewer][value='{}']",
+            id_of(name).await
+        )))
+        .await?
+        .click()
+        .await?;
+    }
+    form.find(Locator::Css("select[name=expert]"))
+        .await?
+        .select_by_value(&id_of("expert1").await.to_string())
+        .await?;
+    screenshot_page(c, "calibration-new").await;
+    assert_no_js_errors(c, "calibration list").await;
+    c.find(Locator::Css("#open-session")).await?.click().await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str()
+            .is_some_and(|p| p.starts_with("/calibration/") && p != "/calibration/")
+    })
+    .await;
+    let id = id_in_url(c).await?;
+    let people = js(
+        c,
+        "return Array.from(document.querySelectorAll('.participants li')).map(li => li.textContent.replace(/\\s+/g, ' ').trim())",
+    )
+    .await;
+    assert_eq!(
+        people.as_array().map(Vec::len),
+        Some(4),
+        "three reviewers and the expert: {people}"
+    );
+    assert!(
+        people
+            .to_string()
+            .contains(&format!("張專家 (expert1) {}", t.cal.expert_badge)),
+        "{people}"
+    );
+    // The session keeps the calls in the order the form listed them (newest first).
+    let order: Vec<i64> = serde_json::from_value(
+        js(
+            c,
+            "return Array.from(document.querySelectorAll('table.cal-calls tbody tr')).map(r => +r.dataset.call)",
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(order, [call3, app.bob_call, app.amy_call]);
+    assert_no_js_errors(c, "calibration session").await;
+    sign_out(c, app).await?;
+
+    // Each participant scores the three calls, blind.
+    let session = format!("/calibration/{id}");
+    for (n, (user, given)) in CAL_ANSWERS.iter().enumerate() {
+        sign_in(c, app, user, &session).await?;
+        assert_eq!(
+            js(c, "return document.getElementById('report-link') === null").await,
+            json!(true),
+            "{user}: no report link before submitting"
+        );
+        c.goto(&app.url(&format!("{session}/report"))).await?;
+        let refused = js(c, "return document.querySelector('main').textContent").await;
+        let refused = refused.as_str().unwrap_or_default();
+        assert!(
+            refused.contains(t.error_forbidden) && refused.contains("scoring is blind"),
+            "{user} reaches the report before submitting: {refused}"
+        );
+        c.goto(&app.url(&session)).await?;
+        c.find(Locator::Css(".score-link")).await?.click().await?;
+        for (n_call, call) in order.iter().enumerate() {
+            let i = calls.iter().position(|x| x == call).unwrap();
+            let (greet, tone, help) = given[i];
+            let here = format!("{session}/calls/{call}");
+            wait_for(c, "return location.pathname", |v| v == &json!(here)).await;
+            for (key, value) in [("greet", greet), ("tone", tone), ("help", help)] {
+                c.find(Locator::Css(&format!(
+                    "#calibration-form input[name='a.{key}'][value='{value}']"
+                )))
+                .await?
+                .click()
+                .await?;
+            }
+            if n == 1 && n_call == 0 {
+                screenshot_page(c, "calibration-score").await;
+            }
+            assert_no_js_errors(c, "calibration scoring").await;
+            c.find(Locator::Css("#save-call")).await?.click().await?;
+        }
+        wait_for(c, "return location.pathname", |v| v == &json!(session)).await;
+        assert_eq!(
+            js(
+                c,
+                "return Array.from(document.querySelectorAll('[data-progress]')).map(e => e.textContent.trim())"
+            )
+            .await,
+            json!(["3 / 3", "3 / 3", "3 / 3"]),
+            "{user} answered everything"
+        );
+        if n == 1 {
+            screenshot_page(c, "calibration-session").await;
+        }
+        c.find(Locator::Css("#submit-calibration"))
+            .await?
+            .click()
+            .await?;
+        wait_for(c, "return location.pathname", |v| {
+            v == &json!(format!("{session}/report"))
+        })
+        .await;
+        assert_no_js_errors(c, "calibration report").await;
+        sign_out(c, app).await?;
+    }
+
+    // The report, as the QA manager who opened the session (not taking part) reads it.
+    sign_in(c, app, "qam1", &format!("{session}/report")).await?;
+    let questions = js(
+        c,
+        "return Array.from(document.querySelectorAll('table.cal-questions tbody tr')).map(r => ({ \
+           key: r.dataset.key, flagged: r.classList.contains('flagged'), \
+           alpha: r.querySelector('[data-alpha]').firstChild.textContent.trim(), \
+           applies: r.querySelector('[data-applies]').firstChild.textContent.trim(), \
+           expert: r.querySelector('[data-expert-match]').textContent.trim(), \
+           badge: !!r.querySelector('.ambiguous') }))",
+    )
+    .await;
+    // greet (nominal): units (calls) 1 and 2 hold yes, yes, yes, no; call 3 no ×4.
+    // Coincidences (Krippendorff 2004, §11.3; each pair in a unit of m values weighs 1/(m−1)):
+    // calls 1, 2: o(yes,yes) = 3·2/3 = 2, o(yes,no) = o(no,yes) = 3·1/3 = 1 each;
+    // call 3: o(no,no) = 4·3/3 = 4. So o(yes,yes) = 4, o(no,no) = 4, o(yes,no) = o(no,yes) = 2;
+    // n = 12, n_yes = n_no = 6. D_o = (2 + 2)/12 = 1/3; D_e = 2·6·6/(12·11) = 6/11;
+    // α = 1 − D_o/D_e = 1 − 11/18 = 7/18 = 0.389 < 0.667: flagged.
+    // help, applies (N/A or not): call 1 applies ×4, call 2 three applies and one N/A, call 3
+    // N/A ×4: o(1,1) = 4 + 2 = 6, o(1,0) = o(0,1) = 1, o(0,0) = 4; n_1 = 7, n_0 = 5;
+    // α = 1 − (2/12)/(2·7·5/132) = 1 − 11/35 = 24/35 = 0.686 (not flagged). Its value (yes
+    // wherever it applies) has no disagreement: α undefined, shown as "—", all the same.
+    // Same as the expert: greet 2 of 3 on calls 1 and 2, 3 of 3 on call 3 = 7/9 = 78 %;
+    // tone 3 + 2 + 2 of 9 = 78 %; help 3 + 2 + 3 of 9 = 89 % (N/A matches N/A). Tone's
+    // ordinal alpha, 0.858, is not worked by hand here: it was computed independently (a short
+    // script of Krippendorff's ordinal δ² over the same coincidence matrix) and is above the
+    // threshold.
+    assert_eq!(
+        questions,
+        json!([
+            {"key": "greet", "flagged": true, "alpha": "0.389", "applies": "—", "expert": "78 %", "badge": true},
+            {"key": "tone", "flagged": false, "alpha": "0.858", "applies": "—", "expert": "78 %", "badge": false},
+            {"key": "help", "flagged": false, "alpha": "—", "applies": "0.686", "expert": "89 %", "badge": false},
+        ]),
+        "alpha per question"
+    );
+    assert_eq!(
+        text_of(c, "#flagged-count").await,
+        json!(t.cal.flagged_count.replace("{n}", "1"))
+    );
+    // ICC(2,1) on the totals (rows calls, columns expert1, reviewer1, reviewer2, reviewer3):
+    // [100 100 100 75; 87.5 75 100 62.5; 0 0 12.5 0]. Grand mean 59.375; call means 93.75,
+    // 81.25, 3.125; rater means 62.5, 58.333, 70.833, 45.833. SS_calls = 4·Σ(mᵢ − 59.375)² =
+    // 19296.875, SS_raters = 3·Σ(mⱼ − 59.375)² = 976.5625, SS_total = 20664.0625, SS_error =
+    // 390.625; MSR = 9648.4375, MSC = 325.5208, MSE = 390.625/6 = 65.1042. Shrout & Fleiss
+    // (1979) ICC(2,1) = (MSR − MSE)/(MSR + (k−1)MSE + k(MSC − MSE)/n)
+    // = 9583.3333/(9648.4375 + 195.3125 + 347.2222) = 0.940.
+    assert_eq!(text_of(c, "[data-icc]").await, json!("0.940"));
+    let deviations = js(
+        c,
+        "return Array.from(document.querySelectorAll('table.cal-reviewers tbody tr')).map(r => [ \
+           r.cells[0].textContent.replace(/\\s+/g, ' ').trim(), r.cells[1].textContent.trim(), \
+           r.cells[2].textContent.trim(), r.querySelector('[data-vs-expert]').textContent.trim(), \
+           r.querySelector('[data-vs-group]').textContent.trim()])",
+    )
+    .await;
+    // From the scores above. vs the expert, call by call: reviewer1 (0 − 12.5 + 0)/3 = −4.2;
+    // reviewer2 (0 + 12.5 + 12.5)/3 = +8.3; reviewer3 (−25 − 25 + 0)/3 = −16.7. The group
+    // means (all four) are 93.75, 81.25, 3.125: expert1 (6.25 + 6.25 − 3.125)/3 = +3.1;
+    // reviewer1 (6.25 − 6.25 − 3.125)/3 = −1.0; reviewer2 (6.25 + 18.75 + 9.375)/3 = +11.5;
+    // reviewer3 (−18.75 − 18.75 − 3.125)/3 = −13.5. Mean scores: 187.5/3, 175/3, 212.5/3,
+    // 137.5/3.
+    assert_eq!(
+        deviations,
+        json!([
+            [
+                format!("張專家 (expert1) {}", t.cal.expert_badge),
+                "3",
+                "62.5",
+                "—",
+                "+3.1"
+            ],
+            ["reviewer1 (test) (reviewer1)", "3", "58.3", "−4.2", "−1.0"],
+            ["林評核 (reviewer2)", "3", "70.8", "+8.3", "+11.5"],
+            ["陳評核 (reviewer3)", "3", "45.8", "−16.7", "−13.5"],
+        ]),
+        "each reviewer's deviation"
+    );
+    // Answers that differ from the expert's: reviewer3's greet on calls 1 and 2, reviewer1's
+    // help (N/A) on call 2, reviewer2's tone on calls 2 and 3.
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelectorAll('table.answers-grid td.off').length"
+        )
+        .await,
+        json!(5)
+    );
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelectorAll('table.answers-grid tr.disagree').length"
+        )
+        .await,
+        json!(5),
+        "greet on calls 1 and 2, tone on calls 2 and 3, help on call 2"
+    );
+    screenshot_page(c, "calibration-report").await;
+    assert_no_js_errors(c, "calibration report").await;
+
+    // The trend: two sessions, one line per participant, the same deviations in the table.
+    c.goto(&app.url("/calibration/trend")).await?;
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelectorAll('svg[role=img] g.series').length"
+        )
+        .await,
+        json!(3),
+        "one line per reviewer (the expert was the benchmark in both sessions)"
+    );
+    let row = js(
+        c,
+        &format!(
+            "return Array.from(document.querySelector('tr[data-session=\"{id}\"]').cells).slice(2).map(td => td.textContent.trim())"
+        ),
+    )
+    .await;
+    assert_eq!(
+        row,
+        json!([t.cal.basis_expert, "—", "−4.2", "+8.3", "−16.7"])
+    );
+    assert!(
+        js(
+            c,
+            &format!("return !!document.querySelector('tr[data-session=\"{earlier}\"]')")
+        )
+        .await
+            == json!(true)
+    );
+    screenshot_page(c, "calibration-trend").await;
+    assert_no_js_errors(c, "calibration trend").await;
+    Ok(())
+}
+
+// ----- sampling plans and acceptance sampling ---------------------------------------------------
+
+/// A QA manager sets up a sampling plan in the form (a rule row, the strata), previews March,
+/// draws with a seed and checks the replay; the reviewer finds both calls on their worklist and
+/// evaluates one from it; then an acceptance plan records a lot. Every page without JavaScript
+/// errors or CSP violations; screenshots of each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sampling_plan_draw_worklist_and_acceptance() {
+    let app = common::start().await;
+    in_browser!(app, run_sampling);
+}
+
+async fn run_sampling(app: &common::App, c: &Client) -> Step {
+    let card = earshot_scorecard::sample::example();
+    let v = app.store.create_scorecard(&card, "qam1").await.unwrap();
+    app.store
+        .publish_scorecard(v.scorecard_id, "qam1")
+        .await
+        .unwrap();
+
+    sign_in(c, app, "qam1", "/sampling").await?;
+    let form = c.find(Locator::Css("form.new-plan")).await?;
+    fill(&form, "input[name=name]", "三月抽樣").await?;
+    form.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str()
+            .is_some_and(|p| p.starts_with("/sampling/") && p != "/sampling/")
+    })
+    .await;
+    let plan_path = js(c, "return location.pathname").await;
+    let plan_path = plan_path.as_str().unwrap().to_string();
+
+    // Precision target, by queue and call type, long calls ×3 and compliance hits ×4.
+    let plan = c.find(Locator::Css("form.plan-form")).await?;
+    plan.find(Locator::Css("input[name=target][value=precision]"))
+        .await?
+        .click()
+        .await?;
+    plan.find(Locator::Css("input[name=by_call_type]"))
+        .await?
+        .click()
+        .await?;
+    fill(&plan, "input[name=duration_edges]", "120, 600").await?;
+    plan.find(Locator::Css(
+        "select[name=rule0_kind] option[value=longer_than]",
+    ))
+    .await?
+    .click()
+    .await?;
+    fill(&plan, "input[name=rule0_param]", "600").await?;
+    fill(&plan, "input[name=rule0_factor]", "3").await?;
+    plan.find(Locator::Css(
+        "select[name=rule1_kind] option[value=compliance_hit]",
+    ))
+    .await?
+    .click()
+    .await?;
+    fill(&plan, "input[name=rule1_factor]", "4").await?;
+    fill(&plan, "textarea[name=phrases]", common::PHRASE).await?;
+    plan.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return location.search", |v| v == "?saved=1").await;
+    assert_no_js_errors(c, "sampling plan").await;
+
+    // Preview March: amy and bob, one call each, one needed each (the FPC caps n at N).
+    c.goto(&app.url(&format!("{plan_path}?from=2026-03-01&to=2026-03-31")))
+        .await?;
+    let rows = js(
+        c,
+        "return [...document.querySelectorAll('.preview tbody tr')].map(r => r.innerText.replace(/\\s+/g, ' ').trim())",
+    )
+    .await;
+    assert_eq!(rows, json!(["amy 1 1", "bob 1 1", "合計 2 2"]));
+    screenshot_page(c, "sampling-plan").await;
+    fill(
+        &c.find(Locator::Css("form.draw-form")).await?,
+        "input[name=seed]",
+        "2026",
+    )
+    .await?;
+    c.find(Locator::Css("form.draw-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str()
+            .is_some_and(|p| p.starts_with("/sampling/draws/"))
+    })
+    .await;
+    assert_eq!(text_of(c, "dl.facts dd code").await, json!("2026"));
+    let drawn = js(
+        c,
+        "return document.querySelectorAll('table.drawn-calls tbody tr').length",
+    )
+    .await;
+    assert_eq!(drawn, json!(2));
+    // amy's call says the phrase: its reason names the compliance rule.
+    let reasons = js(
+        c,
+        "return [...document.querySelectorAll('table.drawn-calls tbody tr')].map(r => r.cells[6].innerText)",
+    )
+    .await;
+    assert!(
+        reasons.to_string().contains("rules[1]"),
+        "the compliance rule shows as a reason: {reasons}"
+    );
+    c.find(Locator::Css("section.replay button"))
+        .await?
+        .click()
+        .await?;
+    wait_for(
+        c,
+        "return document.querySelector('section.replay .notice') !== null",
+        |v| v == true,
+    )
+    .await;
+    assert_eq!(
+        text_of(c, "section.replay .notice").await,
+        json!("重抽結果相同：通話與樣本完全一致。")
+    );
+    assert_no_js_errors(c, "sampling draw").await;
+    screenshot_page(c, "sampling-draw").await;
+    sign_out(c, app).await?;
+
+    // The reviewer's worklist: both drawn calls, evaluated from there.
+    sign_in(c, app, "reviewer1", "/evaluations").await?;
+    let worklist = js(
+        c,
+        "return document.querySelectorAll('section.worklist tbody tr').length",
+    )
+    .await;
+    assert_eq!(worklist, json!(2));
+    screenshot_page(c, "evaluations-worklist").await;
+    c.find(Locator::Css(
+        "section.worklist tbody tr button[type=submit]",
+    ))
+    .await?
+    .click()
+    .await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str().is_some_and(|p| p.starts_with("/evaluations/"))
+    })
+    .await;
+    assert_no_js_errors(c, "evaluation from the worklist").await;
+    c.goto(&app.url("/evaluations")).await?;
+    let continue_link = js(
+        c,
+        "return [...document.querySelectorAll('section.worklist a')].filter(a => a.pathname.startsWith('/evaluations/')).length",
+    )
+    .await;
+    assert_eq!(continue_link, json!(1), "the started one offers its draft");
+    sign_out(c, app).await?;
+
+    // Acceptance sampling: a plan for amy, a lot recorded, the state shown.
+    sign_in(c, app, "qam1", "/acceptance").await?;
+    let form = c.find(Locator::Css("form#new-acceptance-plan")).await?;
+    fill(&form, "input[name=name]", "amy 稽核").await?;
+    fill(&form, "input[name=scope]", "amy").await?;
+    form.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str().is_some_and(|p| p.starts_with("/acceptance/"))
+    })
+    .await;
+    let lot = c.find(Locator::Css("form#record-lot")).await?;
+    fill(&lot, "input[name=label]", "2026-03").await?;
+    fill(&lot, "input[name=defects]", "0").await?;
+    fill(&lot, "input[name=lot_size]", "2000").await?;
+    lot.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(
+        c,
+        "return document.querySelectorAll('table.acc-lots tbody tr').length",
+        |v| v == 1,
+    )
+    .await;
+    assert_no_js_errors(c, "acceptance plan").await;
+    screenshot_page(c, "acceptance-plan").await;
+    Ok(())
+}

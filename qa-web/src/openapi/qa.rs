@@ -5,16 +5,16 @@ use serde_json::{json, Map, Value};
 
 use super::{error_response, json_response, query, schema_ref};
 
-fn id(what: &str) -> Value {
+pub(super) fn id(what: &str) -> Value {
     json!({"name": "id", "in": "path", "required": true,
            "schema": {"type": "integer", "format": "int64"}, "description": what})
 }
 
-fn body(schema: Value) -> Value {
+pub(super) fn body(schema: Value) -> Value {
     json!({"required": true, "content": {"application/json": {"schema": schema}}})
 }
 
-fn op(
+pub(super) fn op(
     summary: &str,
     params: Vec<Value>,
     request: Option<Value>,

@@ -50,8 +50,8 @@ pub fn score_text(score: Option<f64>) -> String {
     score.map_or_else(|| "—".into(), |s| format!("{s:.1}"))
 }
 
-/// An answer in words.
-fn answer_text(t: &Texts, text: &str) -> String {
+/// An answer (its text form) in words.
+pub(crate) fn answer_text(t: &Texts, text: &str) -> String {
     match text {
         "yes" => t.yes.to_string(),
         "no" => t.no.to_string(),
@@ -75,10 +75,22 @@ pub struct EvaluationRow {
     pub updated: String,
 }
 
+/// A drawn call on the viewer's worklist (sampling plans).
+pub struct WorkRow {
+    pub call_id: i64,
+    pub started: String,
+    pub agent: String,
+    pub plan: String,
+    /// The version to evaluate on; `None` when the plan's card has none published.
+    pub version_id: Option<i64>,
+    pub draft_id: Option<i64>,
+}
+
 #[derive(Template)]
 #[template(path = "evaluations.html")]
 struct ListPage {
     page: PageCtx,
+    worklist: Vec<WorkRow>,
     rows: Vec<EvaluationRow>,
     params: ListParams,
     statuses: Vec<(&'static str, &'static str)>,
@@ -194,8 +206,30 @@ pub async fn list(
         .into_iter()
         .map(|(id, name)| (id.to_string(), name))
         .collect();
+    let worklist = if super::may(
+        Some(&principal),
+        &axum::http::Method::GET,
+        "/api/v1/worklist",
+    ) {
+        app.store
+            .worklist(principal.user.id)
+            .await?
+            .into_iter()
+            .map(|w| WorkRow {
+                call_id: w.call_id,
+                started: format_local(w.started_at, offset),
+                agent: w.agent,
+                plan: w.plan,
+                version_id: w.version_id,
+                draft_id: w.draft_id,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     html(&ListPage {
         page: PageCtx::new(&ctx, "evaluations"),
+        worklist,
         rows,
         prev_href: (page_no > 1)
             .then(|| format!("/evaluations?{}", params.query_string(page_no - 1))),
@@ -351,30 +385,33 @@ fn accuracy_views(t: &Texts, o: &Outcome) -> Vec<AccuracyView> {
         .collect()
 }
 
-fn options_for(
+/// The choices of a question as buttons: yes/no, the scale, points up to `points_as_buttons`
+/// (none above: a number field instead), and N/A last where allowed and `na_as_choice`.
+pub(crate) fn answer_options(
     t: &Texts,
     kind: &AnswerKind,
     allow_na: bool,
-    current: Option<&Answer>,
+    current: Option<&str>,
+    points_as_buttons: u32,
+    na_as_choice: bool,
 ) -> Vec<OptionView> {
-    let current = current.map(Answer::as_text);
     let mut values: Vec<(String, String)> = match kind {
         AnswerKind::YesNo => vec![("yes".into(), t.yes.into()), ("no".into(), t.no.into())],
         AnswerKind::Scale { min, max } => (*min..=*max)
             .map(|v| (v.to_string(), v.to_string()))
             .collect(),
-        AnswerKind::Points { max } if *max <= POINTS_AS_BUTTONS => {
+        AnswerKind::Points { max } if *max <= points_as_buttons => {
             (0..=*max).map(|v| (v.to_string(), v.to_string())).collect()
         }
         AnswerKind::Points { .. } => Vec::new(),
     };
-    if allow_na {
+    if allow_na && na_as_choice {
         values.push(("na".into(), "N/A".into()));
     }
     values
         .into_iter()
         .map(|(value, label)| OptionView {
-            checked: current.as_deref() == Some(value.as_str()),
+            checked: current == Some(value.as_str()),
             value,
             label,
         })
@@ -514,7 +551,14 @@ async fn render(
                             AnswerKind::Scale { .. } => "scale",
                             AnswerKind::Points { .. } => "points",
                         },
-                        options: options_for(t, &q.answer, q.allow_na, answer),
+                        options: answer_options(
+                            t,
+                            &q.answer,
+                            q.allow_na,
+                            answer.map(Answer::as_text).as_deref(),
+                            POINTS_AS_BUTTONS,
+                            true,
+                        ),
                         points_max: match q.answer {
                             AnswerKind::Points { max } if many_points => Some(max),
                             _ => None,

@@ -1,5 +1,7 @@
 //! Server-rendered pages.
 
+pub mod acceptance;
+pub mod calibration;
 pub mod call;
 pub mod calls;
 pub mod dashboard;
@@ -7,6 +9,7 @@ pub mod evaluations;
 pub mod live;
 pub mod login;
 pub mod routing;
+pub mod sampling;
 pub mod scorecards;
 pub mod search;
 
@@ -40,6 +43,8 @@ pub struct PageCtx {
     pub show_scorecards: bool,
     pub show_disputes: bool,
     pub show_dashboard: bool,
+    pub show_calibration: bool,
+    pub show_sampling: bool,
 }
 
 pub struct UserView {
@@ -74,6 +79,8 @@ impl PageCtx {
             show_scorecards: may_get(ctx.principal.as_ref(), "/scorecards"),
             show_disputes: may_get(ctx.principal.as_ref(), "/disputes"),
             show_dashboard: may_get(ctx.principal.as_ref(), "/dashboard"),
+            show_calibration: may_get(ctx.principal.as_ref(), "/calibration"),
+            show_sampling: may_get(ctx.principal.as_ref(), "/sampling"),
         }
     }
 

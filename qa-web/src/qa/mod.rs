@@ -6,7 +6,10 @@
 //! that is no longer a draft. What may be *changed* is checked again by the store
 //! (only the reviewer edits a draft, only the agent evaluated disputes).
 
+pub mod acceptance_api;
 pub mod api;
+pub mod calibration_api;
+pub mod sampling_api;
 
 use axum::http::Method;
 use earshot_store::qa::{Evaluation, EvaluationDetail, EvaluationFilter, EvaluationStatus};

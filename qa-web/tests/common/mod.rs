@@ -364,6 +364,27 @@ pub async fn seed_routing(store: &Store) {
         .unwrap();
 }
 
+/// Calibration routes: walked with session data in tests/calibration.rs.
+pub fn is_calibration_route(path: &str) -> bool {
+    path == "/calibration"
+        || path.starts_with("/calibration/")
+        || path.starts_with("/api/v1/calibration")
+}
+
+/// Sampling, worklist and acceptance routes: walked with their data in tests/sampling.rs and
+/// tests/acceptance.rs.
+pub fn is_sampling_route(path: &str) -> bool {
+    [
+        "/sampling",
+        "/acceptance",
+        "/api/v1/sampling",
+        "/api/v1/acceptance",
+        "/api/v1/worklist",
+    ]
+    .iter()
+    .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
 /// Routes of the QA workflow (scorecards, evaluations, disputes, dashboard): their role × route
 /// walk needs QA data and lives in `tests/qa.rs`.
 pub fn is_qa_route(path: &str) -> bool {

@@ -7,14 +7,32 @@
 //! pinned to the version they were scored on. Every step that changes an evaluation is written
 //! twice: to the evaluation's own history and to the hash-chained audit log.
 
+mod acceptance;
+mod calibration;
+pub mod calibration_report;
 mod dashboard;
 mod evaluations;
+mod sampling;
 mod scorecards;
 
+pub use acceptance::{
+    choose_sample, sample_rank, AcceptanceDetail, AcceptanceLot, AcceptancePlan, AcceptanceReplay,
+    AcceptanceResume, Counters, LotSample, LotSource, NewAcceptancePlan, NewLot, Reason,
+    RecordedLot, SampledCall, ScopeKind,
+};
+pub use calibration::{
+    CalibrationAnswers, CalibrationCall, CalibrationDetail, CalibrationSession, CalibrationSummary,
+    NewCalibration, Participant, MAX_CALIBRATION_CALLS, MAX_CALIBRATION_PARTICIPANTS,
+};
+pub use calibration_report::CalibrationReport;
 pub use dashboard::{DashboardFilter, DayTally, GroupBy, GroupTally, QuestionTally, Tally};
 pub use evaluations::{
     Comment, Dispute, DisputeStatus, Evaluation, EvaluationDetail, EvaluationFilter,
     EvaluationStatus, HistoryEntry, Resolution,
+};
+pub use sampling::{
+    draw_estimates, DrawEstimates, DrawItem, DrawRecord, PlanDefinition, Replay,
+    SamplingPlanRecord, WorkItem,
 };
 pub use scorecards::{ScorecardSummary, ScorecardVersion};
 
@@ -33,6 +51,16 @@ pub mod action {
     /// A submitted evaluation's score changed (a dispute changed an answer).
     pub const SCORE_CHANGE: &str = "evaluation.score_change";
     pub const DASHBOARD_EXPORT: &str = "dashboard.export";
+    pub const CALIBRATION_CREATE: &str = "calibration.create";
+    pub const CALIBRATION_SUBMIT: &str = "calibration.submit";
+    pub const CALIBRATION_CLOSE: &str = "calibration.close";
+    pub const SAMPLING_PLAN_SAVE: &str = "sampling.plan_save";
+    /// A sample was drawn (and its calls put on reviewers' worklists).
+    pub const SAMPLING_DRAW: &str = "sampling.draw";
+    pub const ACCEPTANCE_PLAN_SAVE: &str = "acceptance.plan_save";
+    /// An inspected lot was recorded (and the switching state moved).
+    pub const ACCEPTANCE_LOT: &str = "acceptance.lot";
+    pub const ACCEPTANCE_RESUME: &str = "acceptance.resume";
 }
 
 /// Longest comment, dispute reason or resolution note, in characters.

@@ -1,0 +1,180 @@
+-- Earshot calibration sessions, sampling plans and acceptance sampling (SQLite).
+-- Times are Unix epoch milliseconds (UTC). Keep in step with
+-- migrations/postgres/0004_calibration_sampling.sql.
+
+-- A calibration session: reviewers (and perhaps an expert, whose answers are the benchmark)
+-- score the same calls on the same published scorecard version, blind to each other until
+-- they submit.
+CREATE TABLE calibration_sessions (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    title                TEXT    NOT NULL,
+    scorecard_version_id INTEGER NOT NULL REFERENCES scorecard_versions (id),
+    expert_id            INTEGER REFERENCES users (id),
+    created_by           TEXT    NOT NULL,
+    created_at           INTEGER NOT NULL,
+    closed_at            INTEGER
+);
+CREATE INDEX calibration_sessions_created ON calibration_sessions (created_at);
+
+CREATE TABLE calibration_calls (
+    session_id INTEGER NOT NULL REFERENCES calibration_sessions (id),
+    call_id    INTEGER NOT NULL REFERENCES calls (id),
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (session_id, call_id)
+);
+
+-- Everyone who scores, the expert included. submitted_at is set once, when the participant
+-- hands in; from then on they may see the others' answers and their own are frozen.
+CREATE TABLE calibration_participants (
+    session_id   INTEGER NOT NULL REFERENCES calibration_sessions (id),
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    submitted_at INTEGER,
+    PRIMARY KEY (session_id, user_id)
+);
+CREATE INDEX calibration_participants_user ON calibration_participants (user_id);
+
+-- answer: earshot_scorecard::Answer's text form (yes, no, na or an integer).
+CREATE TABLE calibration_answers (
+    session_id   INTEGER NOT NULL,
+    user_id      INTEGER NOT NULL,
+    call_id      INTEGER NOT NULL,
+    question_key TEXT    NOT NULL,
+    answer       TEXT    NOT NULL,
+    PRIMARY KEY (session_id, user_id, call_id, question_key),
+    FOREIGN KEY (session_id, user_id) REFERENCES calibration_participants (session_id, user_id),
+    FOREIGN KEY (session_id, call_id) REFERENCES calibration_calls (session_id, call_id)
+);
+CREATE TRIGGER calibration_answers_frozen_insert BEFORE INSERT ON calibration_answers
+WHEN (SELECT submitted_at FROM calibration_participants
+      WHERE session_id = NEW.session_id AND user_id = NEW.user_id) IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'submitted calibration answers are frozen'); END;
+CREATE TRIGGER calibration_answers_frozen_update BEFORE UPDATE ON calibration_answers
+WHEN (SELECT submitted_at FROM calibration_participants
+      WHERE session_id = OLD.session_id AND user_id = OLD.user_id) IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'submitted calibration answers are frozen'); END;
+CREATE TRIGGER calibration_answers_frozen_delete BEFORE DELETE ON calibration_answers
+WHEN (SELECT submitted_at FROM calibration_participants
+      WHERE session_id = OLD.session_id AND user_id = OLD.user_id) IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'submitted calibration answers are frozen'); END;
+
+-- A sampling plan: which calls of a period QA evaluates (earshot_sampling::Plan as JSON, plus
+-- the phrases that make a call a compliance-search hit), on the newest published version of
+-- a scorecard.
+CREATE TABLE sampling_plans (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    name         TEXT    NOT NULL UNIQUE,
+    scorecard_id INTEGER NOT NULL REFERENCES scorecards (id),
+    definition   TEXT    NOT NULL,
+    created_by   TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+
+-- Every draw, as drawn: the plan as it was, the seed (a u64 in decimal), the period and a
+-- digest of the population, so that the same plan, seed and calls can be shown to give the
+-- same sample. Append-only.
+CREATE TABLE sampling_draws (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id           INTEGER NOT NULL REFERENCES sampling_plans (id),
+    definition        TEXT    NOT NULL,
+    seed              TEXT    NOT NULL,
+    period_from       INTEGER NOT NULL,
+    period_to         INTEGER NOT NULL,
+    population        INTEGER NOT NULL,
+    population_sha256 TEXT    NOT NULL CHECK (length(population_sha256) = 64),
+    summary           TEXT    NOT NULL,
+    drawn_by          TEXT    NOT NULL,
+    drawn_at          INTEGER NOT NULL,
+    CHECK (period_to > period_from)
+);
+CREATE INDEX sampling_draws_plan ON sampling_draws (plan_id, drawn_at);
+CREATE TRIGGER sampling_draws_no_update BEFORE UPDATE ON sampling_draws
+BEGIN SELECT RAISE(ABORT, 'sampling draws are append-only'); END;
+CREATE TRIGGER sampling_draws_no_delete BEFORE DELETE ON sampling_draws
+BEGIN SELECT RAISE(ABORT, 'sampling draws are append-only'); END;
+
+-- The drawn calls with their design weights, and the reviewer whose worklist each went to.
+CREATE TABLE sampling_items (
+    draw_id               INTEGER NOT NULL REFERENCES sampling_draws (id),
+    call_id               INTEGER NOT NULL REFERENCES calls (id),
+    agent                 TEXT    NOT NULL,
+    team                  TEXT,
+    stratum               TEXT    NOT NULL,
+    inclusion_probability REAL    NOT NULL CHECK (inclusion_probability > 0 AND inclusion_probability <= 1),
+    weight                REAL    NOT NULL CHECK (weight >= 1),
+    reasons               TEXT    NOT NULL,
+    reviewer_id           INTEGER REFERENCES users (id),
+    PRIMARY KEY (draw_id, call_id)
+);
+CREATE INDEX sampling_items_reviewer ON sampling_items (reviewer_id, call_id);
+CREATE TRIGGER sampling_items_kept BEFORE DELETE ON sampling_items
+BEGIN SELECT RAISE(ABORT, 'sampling draws are append-only'); END;
+CREATE TRIGGER sampling_items_fixed BEFORE UPDATE OF draw_id, call_id, agent, team, stratum,
+    inclusion_probability, weight, reasons ON sampling_items
+BEGIN SELECT RAISE(ABORT, 'sampling draws are append-only'); END;
+
+-- ANSI/ASQ Z1.4 acceptance sampling of an agent's or a team's calls, lot after lot. `state` is
+-- the switching state (earshot_acceptance's JSON) after the last lot.
+CREATE TABLE acceptance_plans (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    name             TEXT    NOT NULL UNIQUE,
+    scope_kind       TEXT    NOT NULL CHECK (scope_kind IN ('agent', 'team')),
+    scope            TEXT    NOT NULL,
+    inspection_level TEXT    NOT NULL,
+    aql              TEXT    NOT NULL,
+    reduced_approved INTEGER NOT NULL CHECK (reduced_approved IN (0, 1)),
+    state            TEXT    NOT NULL,
+    created_by       TEXT    NOT NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+
+-- Each inspected lot: the plan it was inspected under, what was found, and the switching state
+-- after it. Append-only: the state is a replay of these rows.
+CREATE TABLE acceptance_lots (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id       INTEGER NOT NULL REFERENCES acceptance_plans (id),
+    seq           INTEGER NOT NULL CHECK (seq >= 1),
+    label         TEXT    NOT NULL,
+    -- The period [period_from, period_to) whose answered calls made the lot, when the store
+    -- counted them (NULL when the lot size was entered), and the seed of the calls chosen to
+    -- inspect (a u64 in decimal; NULL when none was drawn).
+    period_from   INTEGER,
+    period_to     INTEGER,
+    sample_seed   TEXT,
+    lot_size      INTEGER NOT NULL CHECK (lot_size >= 1),
+    severity      TEXT    NOT NULL CHECK (severity IN ('normal', 'tightened', 'reduced')),
+    code_letter   TEXT    NOT NULL,
+    sample_size   INTEGER NOT NULL CHECK (sample_size >= 1),
+    accept_number INTEGER NOT NULL CHECK (accept_number >= 0),
+    reject_number INTEGER NOT NULL,
+    defects       INTEGER NOT NULL CHECK (defects >= 0),
+    accepted      INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+    state_after   TEXT    NOT NULL,
+    explanation   TEXT    NOT NULL,
+    recorded_by   TEXT    NOT NULL,
+    recorded_at   INTEGER NOT NULL,
+    UNIQUE (plan_id, seq),
+    CHECK (reject_number > accept_number),
+    CHECK ((period_from IS NULL) = (period_to IS NULL)),
+    CHECK (period_to > period_from)
+);
+CREATE TRIGGER acceptance_lots_no_update BEFORE UPDATE ON acceptance_lots
+BEGIN SELECT RAISE(ABORT, 'acceptance lots are append-only'); END;
+CREATE TRIGGER acceptance_lots_no_delete BEFORE DELETE ON acceptance_lots
+BEGIN SELECT RAISE(ABORT, 'acceptance lots are append-only'); END;
+
+-- Sampling inspection resumed after discontinuation (ISO 2859-1:1999 9.4), after `after_seq`
+-- lots: with the lots, what a replay of the switching state needs. Append-only.
+CREATE TABLE acceptance_resumes (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id    INTEGER NOT NULL REFERENCES acceptance_plans (id),
+    after_seq  INTEGER NOT NULL CHECK (after_seq >= 0),
+    resumed_by TEXT    NOT NULL,
+    resumed_at INTEGER NOT NULL,
+    UNIQUE (plan_id, after_seq)
+);
+CREATE TRIGGER acceptance_resumes_no_update BEFORE UPDATE ON acceptance_resumes
+BEGIN SELECT RAISE(ABORT, 'acceptance resumes are append-only'); END;
+CREATE TRIGGER acceptance_resumes_no_delete BEFORE DELETE ON acceptance_resumes
+BEGIN SELECT RAISE(ABORT, 'acceptance resumes are append-only'); END;
