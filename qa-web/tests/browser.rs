@@ -2231,7 +2231,7 @@ async fn run_sampling(app: &common::App, c: &Client) -> Step {
     )
     .await;
     assert!(
-        reasons.to_string().contains("rules[1]"),
+        reasons.to_string().contains("法遵關鍵字命中 ×4"),
         "the compliance rule shows as a reason: {reasons}"
     );
     c.find(Locator::Css("section.replay button"))

@@ -321,9 +321,10 @@ async fn plan_form_draw_worklist_and_estimates() {
     assert!(page.contains("抽中的通話尚未有評核"));
     // amy's call says 退款申請: a compliance hit, oversampled (shown as the reason).
     assert!(
-        page.contains("rules[1]"),
+        page.contains("法遵關鍵字命中 ×4"),
         "the rule that raised amy's call is shown"
     );
+    assert!(page.contains("佇列 billing, 長度 &#60;120 s"), "{page}");
     let replay = qc
         .get(app.url(&format!("{draw_url}?replay=1")))
         .send()

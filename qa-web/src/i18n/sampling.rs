@@ -4,6 +4,13 @@
 
 #[derive(Debug)]
 pub struct SampTexts {
+    pub all_calls: &'static str,
+    pub stratum_queue: &'static str,
+    pub stratum_call_type: &'static str,
+    pub stratum_duration: &'static str,
+    pub inbound: &'static str,
+    pub outbound: &'static str,
+    pub internal: &'static str,
     pub nav: &'static str,
     pub title: &'static str,
     pub intro: &'static str,
@@ -90,6 +97,13 @@ pub struct SampTexts {
 }
 
 pub static ZH_TW: SampTexts = SampTexts {
+    all_calls: "全部通話",
+    stratum_queue: "佇列 ",
+    stratum_call_type: "",
+    stratum_duration: "長度 ",
+    inbound: "進線",
+    outbound: "外撥",
+    internal: "內部",
     nav: "抽樣計畫",
     title: "抽樣計畫",
     intro: "抽樣計畫決定每位客服人員每期要評核哪些通話：依精確度或固定配額決定件數，依佇列、通話類型與通話長度分層，並可加重抽取特定通話；加權估計讓團隊與全中心的比率保持不偏。",
@@ -176,6 +190,13 @@ pub static ZH_TW: SampTexts = SampTexts {
 };
 
 pub static EN: SampTexts = SampTexts {
+    all_calls: "all calls",
+    stratum_queue: "queue ",
+    stratum_call_type: "",
+    stratum_duration: "duration ",
+    inbound: "inbound",
+    outbound: "outbound",
+    internal: "internal",
     nav: "Sampling",
     title: "Sampling plans",
     intro: "A sampling plan decides which of each agent's calls QA evaluates in a period: how many (for a precision target or a fixed quota), stratified by queue, call type and duration, with rules that oversample some calls; design weights keep team and center rates unbiased.",

@@ -785,6 +785,12 @@ struct DrawPage {
     replay: Option<Replay>,
 }
 
+impl DrawPage {
+    fn stratum(&self, key: &str) -> String {
+        stratum_text(self.page.t.samp, key)
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct DrawParams {
     /// Draw again from the same calls and compare.
@@ -809,7 +815,10 @@ pub async fn draw_page(
         None => None,
     };
     let (from, to) = period_dates(draw.period_from, draw.period_to, offset);
-    let rows = items.iter().map(|i| item_row(t.samp, i)).collect();
+    let rows = items
+        .iter()
+        .map(|i| item_row(t.samp, &draw.definition, i))
+        .collect();
     Ok(html(&DrawPage {
         page: PageCtx::new(&ctx, "sampling"),
         period: format!("{from} – {to}"),
@@ -838,15 +847,59 @@ pub async fn draw_page(
     .into_response())
 }
 
-fn item_row(t: &SampTexts, i: &DrawItem) -> ItemRow {
+/// A stratum's key as the sampler writes it (`queue=billing, call_type=inbound,
+/// duration=<120 s`, or `all calls`), in the page's language.
+pub fn stratum_text(t: &SampTexts, key: &str) -> String {
+    if key == "all calls" {
+        return t.all_calls.to_string();
+    }
+    key.split(", ")
+        .map(|part| match part.split_once('=') {
+            Some(("queue", q)) => format!("{}{q}", t.stratum_queue),
+            Some(("call_type", c)) => {
+                let c = match c {
+                    "inbound" => t.inbound,
+                    "outbound" => t.outbound,
+                    "internal" => t.internal,
+                    other => other,
+                };
+                format!("{}{c}", t.stratum_call_type)
+            }
+            Some(("duration", d)) => format!("{}{d}", t.stratum_duration),
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why a call was oversampled, as the sampler writes it (`rules[1]: …`), in the page's
+/// language: the plan's rule at that index.
+fn reason_text(t: &SampTexts, def: &PlanDefinition, reason: &str) -> String {
+    let rule = reason
+        .strip_prefix("rules[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(i, _)| i.parse::<usize>().ok())
+        .and_then(|i| def.plan.rules.get(i));
+    match rule {
+        Some(r) => format!("{} ×{}", condition_text(t, &r.when), num(r.factor)),
+        None => reason.to_string(),
+    }
+}
+
+fn item_row(t: &SampTexts, def: &PlanDefinition, i: &DrawItem) -> ItemRow {
     ItemRow {
         call_id: i.call_id,
         agent: i.agent.clone(),
         team: i.team.clone().unwrap_or_else(|| "—".into()),
-        stratum: i.stratum.clone(),
+        stratum: stratum_text(t, &i.stratum),
         probability: format!("{:.3}", i.inclusion_probability),
         weight: format!("{:.2}", i.weight),
-        reasons: i.reasons.join("; "),
+        reasons: i
+            .reasons
+            .iter()
+            .map(|r| reason_text(t, def, r))
+            .collect::<Vec<_>>()
+            .join("; "),
         reviewer: i.reviewer.clone().unwrap_or_else(|| "—".into()),
         evaluation_id: i.evaluation_id,
         outcome: match i.passed {
@@ -854,5 +907,52 @@ fn item_row(t: &SampTexts, i: &DrawItem) -> ItemRow {
             Some(false) => t.failed,
             None => t.not_evaluated,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn strata_and_reasons_in_both_languages() {
+        let zh = Lang::ZhTw.texts().samp;
+        let en = Lang::En.texts().samp;
+        let key = "queue=cards, call_type=outbound, duration=120–600 s";
+        assert_eq!(stratum_text(zh, key), "佇列 cards, 外撥, 長度 120–600 s");
+        assert_eq!(
+            stratum_text(en, key),
+            "queue cards, outbound, duration 120–600 s"
+        );
+        assert_eq!(stratum_text(zh, "all calls"), "全部通話");
+        let def: PlanDefinition = serde_json::from_value(serde_json::json!({"plan": {
+            "target": {"kind": "quota", "per_agent": 2},
+            "rules": [{"when": {"kind": "agent_first_weeks", "weeks": 4}, "factor": 2.5}]}}))
+        .unwrap();
+        assert_eq!(
+            reason_text(zh, &def, "rules[0]: agent's first 4 weeks (×2.5)"),
+            "客服人員前 4 週 ×2.5"
+        );
+        // A reason the plan does not explain is shown as the sampler wrote it.
+        assert_eq!(reason_text(zh, &def, "rules[7]: x"), "rules[7]: x");
+    }
+
+    #[test]
+    fn periods_include_both_days() {
+        // 2026-03-01 00:00 at UTC+8 is 2026-02-28 16:00 UTC; the period ends at the start of
+        // 2026-04-01 local.
+        let (start, end) = period_ms("2026-03-01", "2026-03-31", 480).unwrap();
+        assert_eq!(start, 1_772_294_400_000);
+        assert_eq!(end - start, 31 * 86_400_000);
+        assert_eq!(
+            period_dates(start, end, 480),
+            ("2026-03-01".to_string(), "2026-03-31".to_string())
+        );
+        assert!(period_ms("2026-03-31", "2026-03-01", 480).is_err());
+        assert!(period_ms("31/03/2026", "2026-04-01", 480).is_err());
+        assert_eq!(parse_seed(" ").unwrap(), None);
+        assert_eq!(parse_seed("18446744073709551615").unwrap(), Some(u64::MAX));
+        assert!(parse_seed("-1").is_err());
     }
 }
