@@ -127,21 +127,11 @@ fn complete(def: &Definition, answers: Option<&BTreeMap<String, Answer>>) -> boo
         .all(|q| answers.is_some_and(|a| a.contains_key(&q.key)))
 }
 
-/// Whether `principal` may see the session's results: the store's rule
-/// (`Store::calibration_answers`), asked here only to decide whether to offer the link — the
-/// report itself is refused by the store.
+/// Whether `principal` may see the session's results, by the store's own rule
+/// ([`CalibrationDetail::check_may_see_results`]); asked here to decide whether to offer the
+/// link — the report itself is refused by the store.
 pub fn may_see_results(detail: &CalibrationDetail, principal: &Principal) -> bool {
-    let role = principal.user.role;
-    if role == Role::Agent {
-        return false;
-    }
-    match detail.participant(principal.user.id) {
-        Some(p) => p.submitted_at.is_some() || detail.session.closed_at.is_some(),
-        None => matches!(
-            role,
-            Role::QaManager | Role::Admin | Role::Auditor | Role::Supervisor
-        ),
-    }
+    detail.check_may_see_results(&principal.user).is_ok()
 }
 
 /// May this participant still change their answers?

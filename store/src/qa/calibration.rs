@@ -82,6 +82,37 @@ impl CalibrationDetail {
     pub fn participant(&self, user_id: i64) -> Option<&Participant> {
         self.participants.iter().find(|p| p.user_id == user_id)
     }
+
+    /// Whether `viewer` may see the others' answers and the report: never agents; a
+    /// participant once they have submitted (or the session is closed); QA managers,
+    /// administrators, auditors and supervisors who do not take part, at any time.
+    pub fn check_may_see_results(&self, viewer: &User) -> StoreResult<()> {
+        if viewer.role == Role::Agent {
+            return Err(StoreError::Forbidden(
+                "calibration results are for QA staff".into(),
+            ));
+        }
+        match self.participant(viewer.id) {
+            Some(p) if p.submitted_at.is_none() && self.session.closed_at.is_none() => {
+                Err(StoreError::Forbidden(format!(
+                    "scoring is blind: {} sees the others' answers after submitting",
+                    viewer.username
+                )))
+            }
+            Some(_) => Ok(()),
+            None if matches!(
+                viewer.role,
+                Role::QaManager | Role::Admin | Role::Auditor | Role::Supervisor
+            ) =>
+            {
+                Ok(())
+            }
+            None => Err(StoreError::Forbidden(format!(
+                "{} is not taking part in calibration session {}",
+                viewer.username, self.session.id
+            ))),
+        }
+    }
 }
 
 /// What a QA manager asks for when opening a session.
@@ -527,7 +558,7 @@ impl Store {
         detail: &CalibrationDetail,
         viewer: &User,
     ) -> StoreResult<CalibrationAnswers> {
-        self.check_may_see_results(detail, viewer)?;
+        detail.check_may_see_results(viewer)?;
         let mut all = self.read_calibration_answers(detail, None).await?;
         let submitted: BTreeSet<i64> = detail
             .participants
@@ -578,7 +609,7 @@ impl Store {
         for id in ids.into_iter().rev() {
             let detail = self.calibration(id).await?;
             // The trend shows only what this viewer may see of each session.
-            if self.check_may_see_results(&detail, viewer).is_err() {
+            if detail.check_may_see_results(viewer).is_err() {
                 continue;
             }
             let answers = self.calibration_answers(&detail, viewer).await?;
@@ -615,34 +646,6 @@ impl Store {
             )));
         }
         Ok(me)
-    }
-
-    fn check_may_see_results(&self, detail: &CalibrationDetail, viewer: &User) -> StoreResult<()> {
-        if viewer.role == Role::Agent {
-            return Err(StoreError::Forbidden(
-                "calibration results are for QA staff".into(),
-            ));
-        }
-        match detail.participant(viewer.id) {
-            Some(p) if p.submitted_at.is_none() && detail.session.closed_at.is_none() => {
-                Err(StoreError::Forbidden(format!(
-                    "scoring is blind: {} sees the others' answers after submitting",
-                    viewer.username
-                )))
-            }
-            Some(_) => Ok(()),
-            None if matches!(
-                viewer.role,
-                Role::QaManager | Role::Admin | Role::Auditor | Role::Supervisor
-            ) =>
-            {
-                Ok(())
-            }
-            None => Err(StoreError::Forbidden(format!(
-                "{} is not taking part in calibration session {}",
-                viewer.username, detail.session.id
-            ))),
-        }
     }
 
     async fn read_calibration_answers(
