@@ -200,6 +200,7 @@ pub enum Endpoint {
     ApiCalibrationAnswers,
     ApiCalibrationSubmit,
     ApiCalibrationReport,
+    ApiCalibrationTrend,
     SamplingPlans,
     SamplingPlanCreate,
     SamplingPlan,
@@ -867,6 +868,12 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         Method::GET,
+        "/api/v1/calibration/trend",
+        Roles(CALIBRATION_READERS),
+        Endpoint::ApiCalibrationTrend,
+    ),
+    route(
+        Method::GET,
         "/sampling",
         Roles(SAMPLING_READERS),
         Endpoint::SamplingPlans,
@@ -1113,6 +1120,7 @@ fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<App> {
         Endpoint::ApiCalibrationAnswers => on(filter, qa::calibration_api::answers),
         Endpoint::ApiCalibrationSubmit => on(filter, qa::calibration_api::submit),
         Endpoint::ApiCalibrationReport => on(filter, qa::calibration_api::report),
+        Endpoint::ApiCalibrationTrend => on(filter, qa::calibration_api::trend),
         Endpoint::SamplingPlans => on(filter, pages::sampling::list),
         Endpoint::SamplingPlanCreate => on(filter, pages::sampling::create),
         Endpoint::SamplingPlan => on(filter, pages::sampling::plan),

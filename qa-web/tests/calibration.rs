@@ -424,7 +424,7 @@ async fn roles_body(app: App) {
             }
         }
     }
-    assert_eq!(walked, 7 * 15, "the calibration routes are in the table");
+    assert_eq!(walked, 7 * 16, "the calibration routes are in the table");
     // What the walk did really happened: submitted through page and API, closed, created.
     for id in [w.submit_page, w.submit_api] {
         let d = app.store.calibration(id).await.unwrap();
@@ -1280,6 +1280,28 @@ async fn report_body(app: App) {
         assert!(row.contains(&signed_text(&r["vs_expert"])), "{row}");
     }
     assert!(!html.contains("style=\""), "inline style");
+
+    // The same figures through the API.
+    let (status, trend) = app
+        .api("qam1", Method::GET, "/api/v1/calibration/trend", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let session = trend["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["session_id"] == id)
+        .expect("the session is in the trend")
+        .clone();
+    assert_eq!(session["benchmark"], "expert");
+    for r in expected["reviewers"].as_array().unwrap() {
+        let name = r["username"].as_str().unwrap();
+        let got = &session["deviations"][name];
+        match r["vs_expert"].as_f64() {
+            Some(v) => assert!((got.as_f64().unwrap() - v).abs() < 1e-9, "{name}: {got}"),
+            None => assert!(got.is_null(), "{name}: {got}"),
+        }
+    }
 }
 
 // ----- both languages ---------------------------------------------------------------------------

@@ -86,6 +86,19 @@ pub fn paths() -> Map<String, Value> {
                 "session_id": {"type": "integer"}, "participant": schema_ref("CalibrationParticipant")}})), scorers),
             "Already submitted, or the session is closed"),
     }));
+    p.insert("/api/v1/calibration/trend".into(), json!({
+        "get": op("Each person's deviation over the last 20 sessions whose results the caller may see, oldest first: from the expert where a session has one, else from the group mean",
+                  vec![], None,
+                  ("200", "The trend", json!({"type": "object", "properties": {
+                      "reviewers": {"type": "array", "items": {"type": "string"}},
+                      "sessions": {"type": "array", "items": {"type": "object", "properties": {
+                          "session_id": {"type": "integer"}, "title": {"type": "string"},
+                          "created_at": {"type": "integer"},
+                          "benchmark": {"type": "string", "enum": ["expert", "group_mean"]},
+                          "deviations": {"type": "object", "description": "user name → mean signed deviation in score points (null: not scored, or the benchmark itself)",
+                                         "additionalProperties": {"type": ["number", "null"]}}}}}}})),
+                  "Agents may not see calibration results"),
+    }));
     p.insert("/api/v1/calibration/{id}/report".into(), json!({
         "get": op("The report: Krippendorff's alpha per question, ICC(2,1) on total scores, each reviewer's deviation from the expert and the group mean, and every submitted answer",
                   vec![session()], None,

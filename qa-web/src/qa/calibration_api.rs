@@ -148,3 +148,28 @@ pub async fn report(
     }))
     .into_response())
 }
+
+/// `GET /api/v1/calibration/trend`: each person's deviation over the last sessions this user may
+/// see the results of, oldest first — from the expert where a session has one, else from the
+/// group mean (the figures of `/calibration/trend`).
+pub async fn trend(State(app): State<App>, principal: Principal) -> AppResult<Response> {
+    let sessions = app
+        .store
+        .calibration_trend(&principal.user, crate::pages::calibration::TREND_SESSIONS)
+        .await?;
+    let (reviewers, cells) = crate::pages::calibration::trend_table(&sessions);
+    let rows: Vec<_> = sessions
+        .iter()
+        .zip(&cells)
+        .map(|((s, r), row)| {
+            json!({
+                "session_id": s.id,
+                "title": s.title,
+                "created_at": s.created_at,
+                "benchmark": if r.raters.iter().any(|x| x.is_expert) { "expert" } else { "group_mean" },
+                "deviations": reviewers.iter().zip(row).map(|(u, v)| (u.clone(), *v)).collect::<BTreeMap<_, _>>(),
+            })
+        })
+        .collect();
+    Ok(JsonResponse(json!({ "reviewers": reviewers, "sessions": rows })).into_response())
+}
