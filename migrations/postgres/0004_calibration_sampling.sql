@@ -123,7 +123,9 @@ CREATE TRIGGER sampling_items_fixed BEFORE UPDATE OF draw_id, call_id, agent, te
     FOR EACH ROW EXECUTE FUNCTION sampling_append_only();
 
 -- ANSI/ASQ Z1.4 acceptance sampling of an agent's or a team's calls, lot after lot. `state` is
--- the switching state (earshot_acceptance's JSON) after the last lot.
+-- the switching state (earshot_acceptance's JSON) after the last lot or decision. `reduced_approved`
+-- is the responsible authority's decision when the plan was created; later decisions are rows of
+-- acceptance_approvals (the decision in force is in `state`).
 CREATE TABLE acceptance_plans (
     id               BIGSERIAL PRIMARY KEY,
     name             TEXT    NOT NULL UNIQUE,
@@ -159,6 +161,12 @@ CREATE TABLE acceptance_lots (
     reject_number BIGINT  NOT NULL,
     defects       BIGINT  NOT NULL CHECK (defects >= 0),
     accepted      BIGINT  NOT NULL CHECK (accepted IN (0, 1)),
+    -- Production (the calls of the lot) was irregular or delayed: ends reduced inspection and
+    -- keeps normal inspection from becoming reduced (ANSI/ASQ Z1.4-2003 8.3.3 c, 8.3.4 c).
+    irregular     BIGINT  NOT NULL DEFAULT 0 CHECK (irregular IN (0, 1)),
+    -- Resubmitted after a non-acceptance: judged, but ignored by the switching rules, which
+    -- count original inspection only.
+    resubmitted   BIGINT  NOT NULL DEFAULT 0 CHECK (resubmitted IN (0, 1)),
     state_after   TEXT    NOT NULL,
     explanation   TEXT    NOT NULL,
     recorded_by   TEXT    NOT NULL,
@@ -166,7 +174,8 @@ CREATE TABLE acceptance_lots (
     UNIQUE (plan_id, seq),
     CHECK (reject_number > accept_number),
     CHECK ((period_from IS NULL) = (period_to IS NULL)),
-    CHECK (period_to > period_from)
+    CHECK (period_to > period_from),
+    CHECK (irregular = 0 OR resubmitted = 0)
 );
 CREATE FUNCTION acceptance_lots_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -193,3 +202,24 @@ END;
 $$;
 CREATE TRIGGER acceptance_resumes_append_only BEFORE UPDATE OR DELETE ON acceptance_resumes
     FOR EACH ROW EXECUTE FUNCTION acceptance_resumes_append_only();
+
+-- The responsible authority's decisions on reduced inspection (ISO 2859-1:1999 9.3.3.1 c) after
+-- the plan was created, each taking effect after `after_seq` lots, in the order of `id`. A
+-- withdrawal on reduced inspection returns it to normal at once (ANSI/ASQ Z1.4-2003 8.3.4 d).
+-- Append-only: with the lots and resumptions, what a replay of the switching state needs.
+CREATE TABLE acceptance_approvals (
+    id         BIGSERIAL PRIMARY KEY,
+    plan_id    BIGINT  NOT NULL REFERENCES acceptance_plans (id),
+    after_seq  BIGINT  NOT NULL CHECK (after_seq >= 0),
+    approved   BIGINT  NOT NULL CHECK (approved IN (0, 1)),
+    decided_by TEXT    NOT NULL,
+    decided_at BIGINT  NOT NULL
+);
+CREATE INDEX acceptance_approvals_plan ON acceptance_approvals (plan_id, id);
+CREATE FUNCTION acceptance_approvals_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'acceptance approvals are append-only';
+END;
+$$;
+CREATE TRIGGER acceptance_approvals_append_only BEFORE UPDATE OR DELETE ON acceptance_approvals
+    FOR EACH ROW EXECUTE FUNCTION acceptance_approvals_append_only();

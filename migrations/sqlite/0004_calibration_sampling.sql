@@ -114,7 +114,9 @@ CREATE TRIGGER sampling_items_fixed BEFORE UPDATE OF draw_id, call_id, agent, te
 BEGIN SELECT RAISE(ABORT, 'sampling draws are append-only'); END;
 
 -- ANSI/ASQ Z1.4 acceptance sampling of an agent's or a team's calls, lot after lot. `state` is
--- the switching state (earshot_acceptance's JSON) after the last lot.
+-- the switching state (earshot_acceptance's JSON) after the last lot or decision. `reduced_approved`
+-- is the responsible authority's decision when the plan was created; later decisions are rows of
+-- acceptance_approvals (the decision in force is in `state`).
 CREATE TABLE acceptance_plans (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     name             TEXT    NOT NULL UNIQUE,
@@ -150,6 +152,12 @@ CREATE TABLE acceptance_lots (
     reject_number INTEGER NOT NULL,
     defects       INTEGER NOT NULL CHECK (defects >= 0),
     accepted      INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+    -- Production (the calls of the lot) was irregular or delayed: ends reduced inspection and
+    -- keeps normal inspection from becoming reduced (ANSI/ASQ Z1.4-2003 8.3.3 c, 8.3.4 c).
+    irregular     INTEGER NOT NULL DEFAULT 0 CHECK (irregular IN (0, 1)),
+    -- Resubmitted after a non-acceptance: judged, but ignored by the switching rules, which
+    -- count original inspection only.
+    resubmitted   INTEGER NOT NULL DEFAULT 0 CHECK (resubmitted IN (0, 1)),
     state_after   TEXT    NOT NULL,
     explanation   TEXT    NOT NULL,
     recorded_by   TEXT    NOT NULL,
@@ -157,7 +165,8 @@ CREATE TABLE acceptance_lots (
     UNIQUE (plan_id, seq),
     CHECK (reject_number > accept_number),
     CHECK ((period_from IS NULL) = (period_to IS NULL)),
-    CHECK (period_to > period_from)
+    CHECK (period_to > period_from),
+    CHECK (irregular = 0 OR resubmitted = 0)
 );
 CREATE TRIGGER acceptance_lots_no_update BEFORE UPDATE ON acceptance_lots
 BEGIN SELECT RAISE(ABORT, 'acceptance lots are append-only'); END;
@@ -178,3 +187,21 @@ CREATE TRIGGER acceptance_resumes_no_update BEFORE UPDATE ON acceptance_resumes
 BEGIN SELECT RAISE(ABORT, 'acceptance resumes are append-only'); END;
 CREATE TRIGGER acceptance_resumes_no_delete BEFORE DELETE ON acceptance_resumes
 BEGIN SELECT RAISE(ABORT, 'acceptance resumes are append-only'); END;
+
+-- The responsible authority's decisions on reduced inspection (ISO 2859-1:1999 9.3.3.1 c) after
+-- the plan was created, each taking effect after `after_seq` lots, in the order of `id`. A
+-- withdrawal on reduced inspection returns it to normal at once (ANSI/ASQ Z1.4-2003 8.3.4 d).
+-- Append-only: with the lots and resumptions, what a replay of the switching state needs.
+CREATE TABLE acceptance_approvals (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id    INTEGER NOT NULL REFERENCES acceptance_plans (id),
+    after_seq  INTEGER NOT NULL CHECK (after_seq >= 0),
+    approved   INTEGER NOT NULL CHECK (approved IN (0, 1)),
+    decided_by TEXT    NOT NULL,
+    decided_at INTEGER NOT NULL
+);
+CREATE INDEX acceptance_approvals_plan ON acceptance_approvals (plan_id, id);
+CREATE TRIGGER acceptance_approvals_no_update BEFORE UPDATE ON acceptance_approvals
+BEGIN SELECT RAISE(ABORT, 'acceptance approvals are append-only'); END;
+CREATE TRIGGER acceptance_approvals_no_delete BEFORE DELETE ON acceptance_approvals
+BEGIN SELECT RAISE(ABORT, 'acceptance approvals are append-only'); END;

@@ -219,10 +219,12 @@ pub enum Endpoint {
     AcceptancePlan,
     AcceptanceLot,
     AcceptanceResume,
+    AcceptanceApproval,
     ApiAcceptancePlans,
     ApiAcceptancePlanCreate,
     ApiAcceptancePlan,
     ApiAcceptanceLot,
+    ApiAcceptanceApproval,
 }
 
 #[derive(Debug, Clone)]
@@ -981,6 +983,12 @@ pub const ROUTES: &[Route] = &[
         Endpoint::AcceptanceResume,
     ),
     route(
+        Method::POST,
+        "/acceptance/{id}/approval",
+        Roles(QA_MANAGERS),
+        Endpoint::AcceptanceApproval,
+    ),
+    route(
         Method::GET,
         "/api/v1/acceptance",
         Roles(SAMPLING_READERS),
@@ -1003,6 +1011,12 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/acceptance/{id}/lots",
         Roles(QA_MANAGERS),
         Endpoint::ApiAcceptanceLot,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/acceptance/{id}/approval",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiAcceptanceApproval,
     ),
 ];
 
@@ -1139,10 +1153,12 @@ fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<App> {
         Endpoint::AcceptancePlan => on(filter, pages::acceptance::page),
         Endpoint::AcceptanceLot => on(filter, pages::acceptance::lot),
         Endpoint::AcceptanceResume => on(filter, pages::acceptance::resume),
+        Endpoint::AcceptanceApproval => on(filter, pages::acceptance::approval),
         Endpoint::ApiAcceptancePlans => on(filter, qa::acceptance_api::list),
         Endpoint::ApiAcceptancePlanCreate => on(filter, qa::acceptance_api::create),
         Endpoint::ApiAcceptancePlan => on(filter, qa::acceptance_api::get),
         Endpoint::ApiAcceptanceLot => on(filter, qa::acceptance_api::lot),
+        Endpoint::ApiAcceptanceApproval => on(filter, qa::acceptance_api::approval),
     }
 }
 

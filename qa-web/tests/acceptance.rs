@@ -50,6 +50,8 @@ fn sized(label: &str, lot_size: u64, defects: u64) -> NewLot {
         defects,
         seed: None,
         expected_lots: None,
+        irregular: false,
+        resubmitted: false,
     }
 }
 
@@ -154,6 +156,11 @@ async fn every_acceptance_route_checks_the_role() {
                 ("POST", "/api/v1/acceptance/{id}/lots") => {
                     req.json(&json!({"label": "api", "lot_size": 800, "defects": 1}))
                 }
+                // The page approves, then the API withdraws (ROUTES lists the pages first).
+                ("POST", "/acceptance/{id}/approval") => req.form(&[("approved", "true")]),
+                ("POST", "/api/v1/acceptance/{id}/approval") => {
+                    req.json(&json!({"reduced_approved": false}))
+                }
                 _ => req,
             };
             let r = req.send().await.unwrap();
@@ -184,7 +191,7 @@ async fn every_acceptance_route_checks_the_role() {
             walked += 1;
         }
     }
-    assert_eq!(walked, 7 * 9, "the nine acceptance routes × seven users");
+    assert_eq!(walked, 7 * 11, "the eleven acceptance routes × seven users");
     // What the allowed requests did really happened: qam1's plans, lots and resumption.
     let names: Vec<String> = app
         .store
@@ -200,6 +207,13 @@ async fn every_acceptance_route_checks_the_role() {
     let d = app.store.acceptance_detail(fx.plan).await.unwrap();
     let labels: Vec<&str> = d.lots.iter().map(|l| l.label.as_str()).collect();
     assert_eq!(labels, ["2026-W09", "matrix", "api"]);
+    let decisions: Vec<(i64, bool)> = d
+        .approvals
+        .iter()
+        .map(|a| (a.after_seq, a.approved))
+        .collect();
+    assert_eq!(decisions, [(2, true), (3, false)]);
+    assert!(!d.plan.reduced_approved);
     assert_eq!(
         app.store
             .acceptance_plan(fx.discontinued)
@@ -534,12 +548,65 @@ async fn bad_input_is_refused_clearly_and_text_escaped() {
             StatusCode::BAD_REQUEST,
             "defects",
         ),
+        // The plan's one lot was accepted: nothing to resubmit.
+        (
+            json!({"label": "a", "lot_size": 2000, "defects": 0, "resubmitted": true}),
+            StatusCode::BAD_REQUEST,
+            "nothing to resubmit",
+        ),
+        (
+            json!({"label": "a", "lot_size": 2000, "defects": 0, "resubmitted": true,
+                   "irregular": true}),
+            StatusCode::BAD_REQUEST,
+            "cannot be marked irregular",
+        ),
+        (
+            json!({"label": "a", "lot_size": 2000, "defects": 0, "irregular": "yes"}),
+            StatusCode::BAD_REQUEST,
+            "irregular",
+        ),
     ] {
         let r = post(&lots, body.clone()).await.unwrap();
         assert_eq!(r.status(), status, "{body}");
         let text = r.text().await.unwrap();
         assert!(text.contains(needle), "{body}: {text}");
     }
+    let approval = format!("/api/v1/acceptance/{}/approval", fx.plan);
+    for (body, status, needle) in [
+        (
+            json!({}),
+            StatusCode::BAD_REQUEST,
+            "missing field `reduced_approved`",
+        ),
+        (
+            json!({"reduced_approved": "yes"}),
+            StatusCode::BAD_REQUEST,
+            "invalid type",
+        ),
+        (
+            json!({"reduced_approved": true, "note": "x"}),
+            StatusCode::BAD_REQUEST,
+            "unknown field `note`",
+        ),
+        // Created without approval: nothing to withdraw.
+        (
+            json!({"reduced_approved": false}),
+            StatusCode::CONFLICT,
+            "no approval to withdraw",
+        ),
+    ] {
+        let r = post(&approval, body.clone()).await.unwrap();
+        assert_eq!(r.status(), status, "{body}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains(needle), "{body}: {text}");
+    }
+    assert!(app
+        .store
+        .acceptance_detail(fx.plan)
+        .await
+        .unwrap()
+        .approvals
+        .is_empty());
     let r = post(
         &format!("/api/v1/acceptance/{}/lots", fx.discontinued),
         json!({"label": "a", "lot_size": 2000, "defects": 0}),
@@ -602,6 +669,16 @@ async fn bad_input_is_refused_clearly_and_text_escaped() {
             StatusCode::BAD_REQUEST,
             "only 125 calls were inspected",
         ),
+        (
+            vec![
+                ("label", "W"),
+                ("lot_size", "2000"),
+                ("defects", "0"),
+                ("resubmitted", "on"),
+            ],
+            StatusCode::BAD_REQUEST,
+            "nothing to resubmit",
+        ),
     ] {
         let mut form = form.clone();
         form.push(("csrf", &csrf));
@@ -618,6 +695,42 @@ async fn bad_input_is_refused_clearly_and_text_escaped() {
         assert!(
             html.contains("id=\"record-lot\""),
             "the form is shown again"
+        );
+    }
+    // The refused resubmitted lot comes back ticked.
+    let r = s
+        .post(app.url(&format!("{page}/lots")))
+        .form(&[
+            ("label", "W"),
+            ("lot_size", "2000"),
+            ("defects", "0"),
+            ("resubmitted", "on"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"lot-resubmitted\" checked"));
+    assert!(!html.contains("id=\"lot-irregular\" checked"));
+    // The approval form: neither true nor false is 400 naming the value; withdrawing what was
+    // never approved is 409.
+    for (value, status, needle) in [
+        ("maybe", StatusCode::BAD_REQUEST, "「maybe」"),
+        ("", StatusCode::BAD_REQUEST, "請選擇核准或撤回"),
+        ("false", StatusCode::CONFLICT, "no approval to withdraw"),
+    ] {
+        let r = s
+            .post(app.url(&format!("{page}/approval")))
+            .form(&[("approved", value), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{value:?}");
+        let html = r.text().await.unwrap();
+        assert!(
+            between(&html, "id=\"form-error\">", "</p>").contains(needle),
+            "{value:?}"
         );
     }
     // Resuming what is not discontinued: 409 with the reason.
@@ -709,4 +822,294 @@ async fn bad_input_is_refused_clearly_and_text_escaped() {
         );
         assert!(!html.contains("<img src=x"), "{url}");
     }
+}
+
+/// Reduced inspection for amy: a plan approved at creation with ten lots of 2000 holding one
+/// defective call each. Each adds 3 to the switching score (normal K Ac 2 ≥ 2, and 1 ≤ Ac 1
+/// of K at the tighter AQL 0.40: ISO 2859-1:1999 9.3.3.2, Table 2-A), so the tenth reaches 30
+/// → reduced (9.3.3).
+async fn reduced_plan(store: &Store, name: &str) -> i64 {
+    let qam = user(store, "qam1").await;
+    let id = store
+        .create_acceptance_plan(
+            &NewAcceptancePlan {
+                reduced_approved: true,
+                ..new_plan(name, ScopeKind::Agent, "amy")
+            },
+            &qam,
+        )
+        .await
+        .unwrap()
+        .id;
+    for w in 1..=10 {
+        store
+            .record_acceptance_lot(id, &sized(&format!("W{w}"), 2000, 1), &qam)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.acceptance_plan(id).await.unwrap().state(),
+        State::Reduced
+    );
+    id
+}
+
+/// The record form's irregular and resubmitted marks and the approval form, with a session and
+/// CSRF, shown in zh-TW and English; the same through the API.
+#[tokio::test]
+async fn lot_marks_and_the_approval_drive_the_state() {
+    let app = common::start().await;
+    seed(&app.store).await;
+    let irregular_plan = reduced_plan(&app.store, "Amy irregular").await;
+    let withdrawn_plan = reduced_plan(&app.store, "Amy withdrawn").await;
+    let (c, csrf) = app.sign_in("qam1").await;
+    let app = &app;
+    let get = |url: String| {
+        let c = c.clone();
+        async move {
+            c.get(app.url(&url))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+
+    // ----- Production irregular on reduced inspection → normal (Z1.4-2003 8.3.4 c).
+    let page = format!("/acceptance/{irregular_plan}");
+    let html = get(page.clone()).await;
+    assert_eq!(between(&html, "id=\"state-name\">", "<"), "減量檢驗");
+    let form = between(&html, "id=\"record-lot\"", "</form>");
+    assert!(form.contains("name=\"irregular\""), "{form}");
+    assert!(form.contains("name=\"resubmitted\""), "{form}");
+    assert!(form.contains("生產不規則或延遲"));
+    assert!(form.contains("轉換規則只計原始檢驗"));
+    // On reduced inspection with approval, the approval form offers the withdrawal.
+    let approval = between(&html, "id=\"approval-form\"", "</form>");
+    assert!(
+        approval.contains("name=\"approved\" value=\"false\""),
+        "{approval}"
+    );
+    assert!(
+        approval.contains("撤回核准後立即恢復正常檢驗"),
+        "{approval}"
+    );
+    // Reduced K n = 50, Ac 1 (ISO 2859-1:1999 Table 2-C): 0 defective → accepted, but the
+    // production was irregular.
+    let r = c
+        .post(app.url(&format!("{page}/lots")))
+        .form(&[
+            ("label", "W11"),
+            ("lot_size", "2000"),
+            ("defects", "0"),
+            ("irregular", "on"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = get(page.clone()).await;
+    assert_eq!(between(&html, "id=\"state-name\">", "<"), "正常檢驗");
+    let why = between(&html, "id=\"explanation\">", "</p>");
+    assert!(
+        why.contains("減量檢驗中生產不規則或延遲：恢復正常檢驗（9.3.4 c）"),
+        "{why}"
+    );
+    assert!(why.contains("允收"), "{why}");
+    let row = between(&html, "data-seq=\"11\"", "</tr>");
+    assert!(row.contains("lot-irregular"), "{row}");
+    assert!(row.contains("生產不規則"), "{row}");
+    assert!(!between(&html, "data-seq=\"10\"", "</tr>").contains("lot-irregular"));
+
+    // ----- A resubmitted lot: judged, not counted. Normal K Ac 2 / Re 3: 3 → not accepted,
+    // then the same lot again with 0 → accepted, the counters as they were.
+    for (label, defects, resubmitted) in [("W12", "3", false), ("W12 again", "0", true)] {
+        let mut form = vec![
+            ("label", label),
+            ("lot_size", "2000"),
+            ("defects", defects),
+            ("csrf", csrf.as_str()),
+        ];
+        if resubmitted {
+            form.push(("resubmitted", "on"));
+        }
+        let r = c
+            .post(app.url(&format!("{page}/lots")))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{label}");
+    }
+    let d = app.store.acceptance_detail(irregular_plan).await.unwrap();
+    let (w12, again) = (&d.lots[11], &d.lots[12]);
+    assert!(!w12.accepted && again.accepted && again.resubmitted);
+    assert_eq!(
+        again.counters_after.not_accepted_in_last_five,
+        w12.counters_after.not_accepted_in_last_five
+    );
+    assert_eq!(again.counters_after.consecutive_accepted, 0);
+
+    // In English.
+    let r = c
+        .post(app.url("/locale"))
+        .form(&[("locale", "en"), ("csrf", csrf.as_str()), ("back", &page)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = get(page.clone()).await;
+    let why = between(&html, "id=\"explanation\">", "</p>");
+    assert!(
+        why.contains(
+            "a resubmitted lot does not count towards switching: normal inspection continues, \
+             counters unchanged (9.3)"
+        ),
+        "{why}"
+    );
+    let row = between(&html, "data-seq=\"13\"", "</tr>");
+    assert!(
+        row.contains("lot-resubmitted") && row.contains(">resubmitted<"),
+        "{row}"
+    );
+    let row = between(&html, "data-seq=\"11\"", "</tr>");
+    assert!(row.contains(">irregular<"), "{row}");
+    // The row's title is its reason.
+    assert!(
+        row.contains(
+            "title=\"production irregular or delayed on reduced inspection: normal inspection \
+             (9.3.4 c)\""
+        ),
+        "{row}"
+    );
+    let form = between(&html, "id=\"record-lot\"", "</form>");
+    assert!(form.contains("Production irregular or delayed"));
+    assert!(form.contains("count original inspection only"));
+
+    // ----- Withdrawing the approval on reduced inspection: normal at once (8.3.4 d).
+    let page = format!("/acceptance/{withdrawn_plan}");
+    let r = c
+        .post(app.url(&format!("{page}/approval")))
+        .form(&[("approved", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF");
+    let r = c
+        .post(app.url(&format!("{page}/approval")))
+        .form(&[("approved", "false"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(r.headers()), page);
+    let html = get(page.clone()).await;
+    assert_eq!(
+        between(&html, "id=\"state-name\">", "<"),
+        "Normal inspection"
+    );
+    assert_eq!(
+        between(&html, "id=\"explanation\">", "</p>"),
+        "the responsible authority withdrew its approval of reduced inspection: normal \
+         inspection at once, from the next lot (9.3.4 d)"
+    );
+    assert!(between(&html, "id=\"c-approval\">", "</div>").contains("Not approved"));
+    let history = between(&html, "id=\"approvals\">", "</ul>");
+    assert!(
+        history.contains("When the plan was created: Approved"),
+        "{history}"
+    );
+    assert!(
+        history.contains(
+            "Approval of reduced inspection withdrawn after lot 10: reduced inspection \
+             returned to normal · qam1"
+        ),
+        "{history}"
+    );
+    // The form now offers the approval back.
+    let approval = between(&html, "id=\"approval-form\"", "</form>");
+    assert!(approval.contains("value=\"true\""), "{approval}");
+    assert!(
+        approval.contains("Approve reduced inspection"),
+        "{approval}"
+    );
+    // The next lot's plan is normal K (n = 125), not reduced (n = 50).
+    let in_force = between(&html, "class=\"in-force\">", "</tr>");
+    assert!(in_force.contains("Normal inspection"), "{in_force}");
+
+    // Approved again through the API: no state change until the next lot (score 0 now).
+    let token = app.token("qam1").await;
+    let r = client()
+        .post(app.url(&format!("/api/v1/acceptance/{withdrawn_plan}/approval")))
+        .bearer_auth(&token)
+        .json(&json!({"reduced_approved": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["plan"]["reduced_approved"], true);
+    assert_eq!(v["plan"]["counters"]["state"], "normal");
+    assert_eq!(v["approval"]["after_seq"], 10);
+    assert_eq!(v["approval"]["approved"], true);
+    assert_eq!(v["last_reason"]["kind"], "approval_granted");
+    assert_eq!(v["last_reason"]["switching_score"], 0);
+    let r = client()
+        .post(app.url(&format!("/api/v1/acceptance/{withdrawn_plan}/approval")))
+        .bearer_auth(&token)
+        .json(&json!({"reduced_approved": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("approved already"));
+
+    // Recording through the API with the marks; the detail shows them and the decisions.
+    let r = client()
+        .post(app.url(&format!("/api/v1/acceptance/{withdrawn_plan}/lots")))
+        .bearer_auth(&token)
+        .json(&json!({"label": "W11", "lot_size": 2000, "defects": 1, "irregular": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["lot"]["irregular"], true);
+    assert_eq!(v["lot"]["resubmitted"], false);
+    assert_eq!(v["lot"]["severity"], "normal");
+    let v: Value = client()
+        .get(app.url(&format!("/api/v1/acceptance/{withdrawn_plan}")))
+        .bearer_auth(&app.token("auditor1").await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["approved_at_creation"], true);
+    let decisions = v["approvals"].as_array().unwrap();
+    assert_eq!(decisions.len(), 2);
+    assert_eq!(decisions[0]["ended_reduced"], true);
+    assert_eq!(decisions[1]["approved"], true);
+    assert_eq!(v["lots"][10]["irregular"], true);
+    for plan in [irregular_plan, withdrawn_plan] {
+        let replay = app.store.replay_acceptance(plan).await.unwrap();
+        assert!(replay.matches(), "{:?}", replay.mismatches);
+    }
+
+    // A supervisor sees the decisions but no approval form.
+    let (s, _) = app.sign_in("super1").await;
+    let html = s
+        .get(app.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"approvals\""));
+    assert!(!html.contains("id=\"approval-form\""));
 }

@@ -113,6 +113,8 @@ fn sized(label: &str, lot_size: u64, defects: u64) -> NewLot {
         defects,
         seed: None,
         expected_lots: None,
+        irregular: false,
+        resubmitted: false,
     }
 }
 
@@ -246,7 +248,8 @@ async fn switching_through_every_severity(store: Store) {
         Reason::NormalContinues {
             switching_score: 3,
             not_accepted_in_last_five: 0,
-            awaiting_approval: false
+            awaiting_approval: false,
+            production_irregular: false
         }
     );
     assert_eq!(
@@ -327,7 +330,8 @@ async fn switching_through_every_severity(store: Store) {
         Some(Reason::NormalContinues {
             switching_score: 30,
             not_accepted_in_last_five: 0,
-            awaiting_approval: true
+            awaiting_approval: true,
+            production_irregular: false
         })
     );
 
@@ -458,6 +462,8 @@ async fn lots_from_periods_and_samples(store: Store) {
                 defects: 0,
                 seed: Some(7),
                 expected_lots: Some(0),
+                irregular: false,
+                resubmitted: false,
             },
             &qa,
         )
@@ -487,6 +493,8 @@ async fn lots_from_periods_and_samples(store: Store) {
                 defects: 1,
                 seed: None,
                 expected_lots: None,
+                irregular: false,
+                resubmitted: false,
             },
             &qa,
         )
@@ -520,6 +528,8 @@ async fn lots_from_periods_and_samples(store: Store) {
                     defects: 4,
                     seed: None,
                     expected_lots: None,
+                    irregular: false,
+                    resubmitted: false,
                 },
                 &qa,
             )
@@ -747,4 +757,428 @@ async fn discontinuation_and_resumption(store: Store) {
 on_both!(
     discontinuation_and_resumption,
     crate::discontinuation_and_resumption
+);
+
+/// Counters after a lot, but the lots recorded: what a resubmitted lot must leave alone.
+fn counters_but_lots(c: &earshot_store::qa::Counters) -> (State, u32, u32, u32, u32, bool) {
+    (
+        c.state,
+        c.consecutive_accepted,
+        c.not_accepted_in_last_five,
+        c.not_accepted_on_tightened,
+        c.switching_score,
+        c.reduced_approved,
+    )
+}
+
+/// The facts beyond accept/reject the switching rules need (ANSI/ASQ Z1.4-2003 8.3; ISO
+/// 2859-1:1999 9.3), and the responsible authority's approval changed after the plan was made:
+/// - approving once the switching score has reached 30 switches to reduced on the next lot
+///   (8.3.3 / 9.3.3.1: the rule is applied after a lot on normal inspection);
+/// - a lot with production irregular or delayed ends reduced inspection (8.3.4 c) and keeps
+///   normal inspection from becoming reduced (8.3.3 c);
+/// - a resubmitted lot is judged but moves no counter nor the state (the rules count "original
+///   inspection" only: 8.3.1, 8.3.4);
+/// - withdrawing the approval while reduced inspection is in force returns it to normal at once
+///   ("other conditions warrant", 8.3.4 d), so the next lot is inspected on normal inspection;
+///   otherwise it only keeps inspection from becoming reduced;
+/// - the replay reproduces all of it, and notices a decision slipped in afterwards.
+///
+/// Lots of 2000 at level II, AQL 0.65 (see the top of the file): normal K n = 125, Ac 2, Re 3;
+/// K at AQL 0.40 Ac 1 (for the score); tightened K n = 125, Ac 1, Re 2; reduced K n = 50, Ac 1,
+/// Re 2. A lot with 1 defective call is accepted on normal (1 ≤ 2) and would also be at 0.40
+/// (1 ≤ 1), so it adds 3 to the switching score (ISO 2859-1:1999 9.3.3.2: Ac ≥ 2).
+async fn irregular_resubmitted_and_approval(store: Store) {
+    let qa = user(&store, "qa", Role::QaManager).await;
+    let sup = user(&store, "sup", Role::Supervisor).await;
+    agent(&store, "1001", "north").await;
+    agent(&store, "1002", "north").await;
+
+    // ----- Plan A: not approved at first.
+    let a = store
+        .create_acceptance_plan(&new_plan("1001", ScopeKind::Agent, "1001", false), &qa)
+        .await
+        .unwrap();
+    for w in 1..=10 {
+        store
+            .record_acceptance_lot(a.id, &sized(&format!("A{w}"), 2000, 1), &qa)
+            .await
+            .unwrap();
+    }
+    // 10 lots × 3 = 30, but no approval: normal continues (9.3.3.1 c).
+    let d = store.acceptance_detail(a.id).await.unwrap();
+    assert_eq!(d.plan.state(), State::Normal);
+    assert_eq!(d.plan.counters.switching_score, 30);
+    assert!(!d.approved_at_creation && d.approvals.is_empty());
+    assert_eq!(
+        d.last_reason,
+        Some(Reason::NormalContinues {
+            switching_score: 30,
+            not_accepted_in_last_five: 0,
+            awaiting_approval: true,
+            production_irregular: false
+        })
+    );
+
+    // Nothing to resubmit yet (every lot accepted); a resubmitted lot cannot be irregular.
+    invalid(
+        store
+            .record_acceptance_lot(
+                a.id,
+                &NewLot {
+                    resubmitted: true,
+                    ..sized("A-again", 2000, 0)
+                },
+                &qa,
+            )
+            .await,
+        "nothing to resubmit",
+    );
+    invalid(
+        store
+            .record_acceptance_lot(
+                a.id,
+                &NewLot {
+                    resubmitted: true,
+                    irregular: true,
+                    ..sized("A-again", 2000, 0)
+                },
+                &qa,
+            )
+            .await,
+        "cannot be marked irregular",
+    );
+
+    // Approval: only QA managers; it changes no state by itself.
+    assert!(matches!(
+        store.set_acceptance_approval(a.id, true, &sup).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.set_acceptance_approval(999_999, true, &qa).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let approved = store
+        .set_acceptance_approval(a.id, true, &qa)
+        .await
+        .unwrap();
+    assert!(approved.reduced_approved && approved.counters.reduced_approved);
+    assert_eq!(approved.state(), State::Normal);
+    assert_eq!(approved.counters.switching_score, 30);
+    conflict(
+        store.set_acceptance_approval(a.id, true, &qa).await,
+        "approved already",
+    );
+    let d = store.acceptance_detail(a.id).await.unwrap();
+    assert_eq!(
+        d.last_reason,
+        Some(Reason::ApprovalGranted {
+            switching_score: 30
+        })
+    );
+    assert_eq!(d.approvals.len(), 1);
+    let decision = &d.approvals[0];
+    assert_eq!(
+        (
+            decision.after_seq,
+            decision.approved,
+            decision.ended_reduced
+        ),
+        (10, true, false)
+    );
+    assert_eq!(decision.decided_by, "qa");
+
+    // Lot 11: 1 defective → score 30 + 3 = 33 ≥ 30, steady, approved → reduced.
+    let r = store
+        .record_acceptance_lot(a.id, &sized("A11", 2000, 1), &qa)
+        .await
+        .unwrap();
+    assert_eq!(r.lot.severity, Severity::Normal);
+    assert_eq!(r.lot.state_after, State::Reduced);
+    assert_eq!(
+        r.lot.reason,
+        Reason::Reduced {
+            switching_score: 33
+        }
+    );
+    // Lot 12: reduced K n = 50, Ac 1; 0 ≤ 1 → accepted, reduced continues.
+    let r = store
+        .record_acceptance_lot(a.id, &sized("A12", 2000, 0), &qa)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.lot.severity, r.lot.sample_size, r.lot.accept_number),
+        (Severity::Reduced, 50, 1)
+    );
+    assert_eq!(r.lot.state_after, State::Reduced);
+    // Lot 13: accepted (0 ≤ Ac 1) but production irregular → normal (8.3.4 c).
+    let r = store
+        .record_acceptance_lot(
+            a.id,
+            &NewLot {
+                irregular: true,
+                ..sized("A13", 2000, 0)
+            },
+            &qa,
+        )
+        .await
+        .unwrap();
+    assert!(r.lot.accepted && r.lot.irregular && !r.lot.resubmitted);
+    assert_eq!(r.lot.severity, Severity::Reduced);
+    assert_eq!(r.lot.state_after, State::Normal);
+    assert_eq!(r.lot.reason, Reason::ReducedEndedIrregular);
+    assert!(
+        r.lot
+            .explanation
+            .contains("production irregular or delayed"),
+        "{}",
+        r.lot.explanation
+    );
+    // 9.3.3.2: the score starts at 0 when normal inspection starts.
+    assert_eq!(r.lot.counters_after.switching_score, 0);
+    // Lot 14: 3 ≥ Re 3 → not accepted on normal (1 of the last 1).
+    let r14 = store
+        .record_acceptance_lot(a.id, &sized("A14", 2000, 3), &qa)
+        .await
+        .unwrap();
+    assert!(!r14.lot.accepted);
+    assert_eq!(r14.lot.counters_after.not_accepted_in_last_five, 1);
+    // Lot 15: lot 14 resubmitted, 1 ≤ Ac 2 → accepted, but not counted: had it been, the
+    // consecutive count would be 1 and the score 3.
+    let r = store
+        .record_acceptance_lot(
+            a.id,
+            &NewLot {
+                resubmitted: true,
+                ..sized("A14 again", 2000, 1)
+            },
+            &qa,
+        )
+        .await
+        .unwrap();
+    assert!(r.lot.accepted && r.lot.resubmitted && r.transition.resubmitted);
+    assert_eq!((r.lot.severity, r.lot.sample_size), (Severity::Normal, 125));
+    assert_eq!(
+        counters_but_lots(&r.lot.counters_after),
+        counters_but_lots(&r14.lot.counters_after)
+    );
+    assert_eq!(r.lot.counters_after.lots_recorded, 15);
+    assert_eq!(
+        r.lot.reason,
+        Reason::Resubmitted {
+            state: State::Normal
+        }
+    );
+    assert!(r.lot.explanation.contains("resubmitted"));
+    // Lot 16: not accepted → lots 14 and 16 are 2 not accepted on original inspection within
+    // 5 → tightened (8.3.1).
+    let r = store
+        .record_acceptance_lot(a.id, &sized("A16", 2000, 3), &qa)
+        .await
+        .unwrap();
+    assert_eq!(r.lot.state_after, State::Tightened);
+    assert_eq!(r.lot.reason, Reason::Tightened { not_accepted: 2 });
+    // Lot 17: lot 16 resubmitted on tightened K (Ac 1, Re 2), 2 defective → not accepted, yet
+    // the count towards discontinuation stays 0 (9.4 counts original inspection).
+    let r = store
+        .record_acceptance_lot(
+            a.id,
+            &NewLot {
+                resubmitted: true,
+                ..sized("A16 again", 2000, 2)
+            },
+            &qa,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.lot.severity, Severity::Tightened);
+    assert!(!r.lot.accepted);
+    assert_eq!(r.lot.counters_after.not_accepted_on_tightened, 0);
+    assert_eq!(r.lot.state_after, State::Tightened);
+    // Withdrawing off reduced inspection changes only the approval.
+    let withdrawn = store
+        .set_acceptance_approval(a.id, false, &qa)
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.state(), State::Tightened);
+    assert!(!withdrawn.reduced_approved);
+    let d = store.acceptance_detail(a.id).await.unwrap();
+    assert_eq!(
+        d.last_reason,
+        Some(Reason::ApprovalWithdrawn {
+            ended_reduced: false
+        })
+    );
+    let marks: Vec<(bool, bool)> = d
+        .lots
+        .iter()
+        .map(|l| (l.irregular, l.resubmitted))
+        .collect();
+    assert_eq!(marks[12], (true, false));
+    assert_eq!(marks[14], (false, true));
+    assert_eq!(marks.iter().filter(|m| m.0 || m.1).count(), 3);
+    let replay = store.replay_acceptance(a.id).await.unwrap();
+    assert!(replay.matches(), "{:?}", replay.mismatches);
+    assert_eq!((replay.lots, replay.resumes, replay.approvals), (17, 0, 2));
+
+    // ----- Plan B: approved at creation, reduced after 10 lots, then withdrawn.
+    let b = store
+        .create_acceptance_plan(&new_plan("north", ScopeKind::Team, "north", true), &qa)
+        .await
+        .unwrap();
+    for w in 1..=10 {
+        store
+            .record_acceptance_lot(b.id, &sized(&format!("B{w}"), 2000, 1), &qa)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.acceptance_plan(b.id).await.unwrap().state(),
+        State::Reduced
+    );
+    // Withdrawn on reduced: normal at once (8.3.4 d); the next lot's plan is normal K.
+    let plan = store
+        .set_acceptance_approval(b.id, false, &qa)
+        .await
+        .unwrap();
+    assert_eq!(plan.state(), State::Normal);
+    assert!(!plan.reduced_approved);
+    assert_eq!(plan.counters.lots_recorded, 10);
+    assert_eq!(plan.counters.switching_score, 0);
+    let next = plan.next_plan(2000).unwrap().unwrap();
+    assert_eq!((next.severity, next.sample_size), (Severity::Normal, 125));
+    assert!(plan
+        .switching
+        .last_explanation()
+        .unwrap()
+        .contains("withdrew its approval of reduced inspection"));
+    conflict(
+        store.set_acceptance_approval(b.id, false, &qa).await,
+        "no approval to withdraw",
+    );
+    let d = store.acceptance_detail(b.id).await.unwrap();
+    assert!(d.approved_at_creation);
+    assert_eq!(
+        d.last_reason,
+        Some(Reason::ApprovalWithdrawn {
+            ended_reduced: true
+        })
+    );
+    assert_eq!(
+        (d.approvals[0].after_seq, d.approvals[0].ended_reduced),
+        (10, true)
+    );
+    // Lots 11–20: inspected on normal, 3 each → 30, awaiting approval again.
+    for w in 11..=20 {
+        let r = store
+            .record_acceptance_lot(b.id, &sized(&format!("B{w}"), 2000, 1), &qa)
+            .await
+            .unwrap();
+        assert_eq!(r.lot.severity, Severity::Normal, "B{w}");
+    }
+    let d = store.acceptance_detail(b.id).await.unwrap();
+    assert_eq!(
+        d.lots[10].reason,
+        Reason::NormalContinues {
+            switching_score: 3,
+            not_accepted_in_last_five: 0,
+            awaiting_approval: false,
+            production_irregular: false
+        }
+    );
+    assert_eq!(d.plan.counters.switching_score, 30);
+    assert_eq!(d.plan.state(), State::Normal);
+    store
+        .set_acceptance_approval(b.id, true, &qa)
+        .await
+        .unwrap();
+    // Lot 21: 33 ≥ 30 and approved, but production irregular: normal continues (8.3.3 c).
+    let r = store
+        .record_acceptance_lot(
+            b.id,
+            &NewLot {
+                irregular: true,
+                ..sized("B21", 2000, 1)
+            },
+            &qa,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.lot.state_after, State::Normal);
+    assert_eq!(
+        r.lot.reason,
+        Reason::NormalContinues {
+            switching_score: 33,
+            not_accepted_in_last_five: 0,
+            awaiting_approval: false,
+            production_irregular: true
+        }
+    );
+    assert!(r.lot.explanation.contains("production is not steady"));
+    // Lot 22: steady, 33 + 3 = 36 → reduced.
+    let r = store
+        .record_acceptance_lot(b.id, &sized("B22", 2000, 1), &qa)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.lot.reason,
+        Reason::Reduced {
+            switching_score: 36
+        }
+    );
+    let replay = store.replay_acceptance(b.id).await.unwrap();
+    assert!(replay.matches(), "{:?}", replay.mismatches);
+    assert_eq!((replay.lots, replay.approvals), (22, 2));
+    assert_eq!(replay.replayed.state(), State::Reduced);
+
+    // Decisions are append-only.
+    for sql in [
+        "UPDATE acceptance_approvals SET approved = 1 WHERE plan_id = $1",
+        "DELETE FROM acceptance_approvals WHERE plan_id = $1",
+    ] {
+        assert!(
+            sqlx::query(sql)
+                .bind(b.id)
+                .execute(store.pool())
+                .await
+                .is_err(),
+            "{sql}"
+        );
+    }
+    // Audit: four decisions, each with what it did.
+    assert_eq!(audit_count(&store, action::ACCEPTANCE_APPROVAL).await, 4);
+    let entry = store
+        .audit_recent(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == action::ACCEPTANCE_APPROVAL)
+        .unwrap();
+    assert_eq!(entry.target, format!("acceptance_plan:{}", b.id));
+    let detail: serde_json::Value = serde_json::from_str(&entry.detail).unwrap();
+    assert_eq!(detail["reduced_approved"], true);
+    assert_eq!(detail["after_lots"], 20);
+    assert!(store.audit_verify().await.unwrap().is_intact());
+
+    // A withdrawal slipped in before the first lot: the stored states no longer replay (lot 1
+    // was recorded with the approval in force).
+    sqlx::query(
+        "INSERT INTO acceptance_approvals (plan_id, after_seq, approved, decided_by, decided_at) \
+         VALUES ($1, 0, 0, 'mallory', 0)",
+    )
+    .bind(b.id)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let replay = store.replay_acceptance(b.id).await.unwrap();
+    assert!(!replay.matches());
+    assert!(
+        replay.mismatches[0].starts_with("lot 1: state after"),
+        "{:?}",
+        replay.mismatches
+    );
+}
+on_both!(
+    irregular_resubmitted_and_approval,
+    crate::irregular_resubmitted_and_approval
 );

@@ -29,7 +29,7 @@ fn responses(ok: (&str, &str, Value), refusals: &str, changes: bool) -> Value {
     });
     if changes {
         r["409"] = error_response(
-            "Not possible in the plan's state: inspection is discontinued, a lot was recorded meanwhile, or the name is taken",
+            "Not possible in the plan's state: inspection is discontinued, a lot was recorded meanwhile, the name is taken, or the decision on reduced inspection is so already",
         );
     }
     r
@@ -60,7 +60,7 @@ pub fn paths() -> Map<String, Value> {
     }));
     p.insert("/api/v1/acceptance/{id}".into(), json!({
         "get": {
-            "summary": "A plan, why its state is what it is, its lots and resumptions; the normal, tightened and reduced plans for a lot size; for a period, the calls to inspect",
+            "summary": "A plan, why its state is what it is, its lots, resumptions and decisions on reduced inspection; the normal, tightened and reduced plans for a lot size; for a period, the calls to inspect",
             "parameters": [
                 id(),
                 query("lot_size", json!({"type": "integer", "minimum": 1}), "The plans table for this lot size (default: the sample's, else the last lot's)"),
@@ -80,6 +80,18 @@ pub fn paths() -> Map<String, Value> {
                 "lot": schema_ref("AcceptanceLot"),
                 "transition": schema_ref("AcceptanceTransition"),
                 "plan": schema_ref("AcceptancePlan")}})), managers, true),
+        },
+    }));
+    p.insert("/api/v1/acceptance/{id}/approval".into(), json!({
+        "post": {
+            "summary": "The responsible authority approves reduced inspection or withdraws the approval (ISO 2859-1:1999 9.3.3.1 c). Approving takes effect after the next lot on normal inspection (switching score at least 30, production steady); withdrawing while reduced inspection is in force returns it to normal at once (ANSI/ASQ Z1.4-2003 8.3.4 d)",
+            "parameters": [id()],
+            "requestBody": body(schema_ref("AcceptanceApprovalChange")),
+            "responses": responses(("200", "The plan after the decision, the decision and why the state is what it is", json!({"type": "object", "properties": {
+                "plan": schema_ref("AcceptancePlan"),
+                "approval": schema_ref("AcceptanceApproval"),
+                "last_reason": schema_ref("AcceptanceReason"),
+                "last_reason_text": {"type": "string"}}})), managers, true),
         },
     }));
     p
@@ -124,17 +136,34 @@ pub fn schemas() -> Map<String, Value> {
         "scope_kind": {"type": "string", "enum": ["agent", "team"]}, "scope": {"type": "string"},
         "inspection_level": {"type": "string", "enum": LEVELS},
         "aql": {"type": "string", "enum": AQLS},
-        "reduced_approved": {"type": "boolean"},
+        "reduced_approved": {"type": "boolean", "description": "Whether reduced inspection is approved now"},
         "counters": schema_ref("AcceptanceCounters"),
         "switching": {"type": "object", "description": "The switching machine as stored (earshot_acceptance::Switching)"},
         "created_by": {"type": "string"}, "created_at": int, "updated_at": int,
     }}));
     s.insert("AcceptanceReason".into(), json!({"type": "object", "required": ["kind"], "properties": {
         "kind": {"type": "string", "enum": ["tightened", "tightened_ended", "discontinued", "reduced",
-            "reduced_ended", "normal_continues", "tightened_continues", "reduced_continues", "resumed"]},
+            "reduced_ended", "reduced_ended_irregular", "normal_continues", "tightened_continues",
+            "reduced_continues", "resubmitted", "resumed", "approval_granted", "approval_withdrawn"]},
         "not_accepted": int, "switching_score": int, "not_accepted_in_last_five": int,
-        "awaiting_approval": {"type": "boolean"}, "consecutive_accepted": int,
+        "awaiting_approval": {"type": "boolean"},
+        "production_irregular": {"type": "boolean", "description": "normal_continues: the score reached 30 but this lot's production was irregular or delayed"},
+        "consecutive_accepted": int,
+        "state": {"type": "string", "enum": STATES, "description": "resubmitted: the inspection that continues"},
+        "ended_reduced": {"type": "boolean", "description": "approval_withdrawn: reduced inspection was in force and returned to normal"},
     }}));
+    s.insert("AcceptanceApproval".into(), json!({"type": "object", "properties": {
+        "after_seq": {"type": "integer", "description": "Lots recorded when the decision took effect"},
+        "approved": {"type": "boolean", "description": "Approved (true) or withdrawn"},
+        "ended_reduced": {"type": "boolean", "description": "A withdrawal while reduced inspection was in force, which returned it to normal"},
+        "decided_by": {"type": "string"}, "decided_at": int,
+    }}));
+    s.insert("AcceptanceApprovalChange".into(), json!({
+        "type": "object", "additionalProperties": false, "required": ["reduced_approved"],
+        "properties": {
+            "reduced_approved": {"type": "boolean", "description": "true approves reduced inspection, false withdraws the approval"},
+        },
+    }));
     s.insert("AcceptanceLot".into(), json!({"type": "object", "properties": {
         "id": int, "plan_id": int, "seq": int, "label": {"type": "string"},
         "period_from": {"type": ["integer", "null"]}, "period_to": {"type": ["integer", "null"]},
@@ -142,6 +171,8 @@ pub fn schemas() -> Map<String, Value> {
         "lot_size": int, "severity": {"type": "string", "enum": SEVERITIES},
         "code_letter": {"type": "string"}, "sample_size": int, "accept_number": int, "reject_number": int,
         "defects": int, "accepted": {"type": "boolean"},
+        "irregular": {"type": "boolean", "description": "Production was irregular or delayed (ANSI/ASQ Z1.4-2003 8.3.4 c)"},
+        "resubmitted": {"type": "boolean", "description": "Inspected again after it was not accepted: judged, ignored by the switching rules"},
         "state_after": {"type": "string", "enum": STATES},
         "counters_after": schema_ref("AcceptanceCounters"),
         "explanation": {"type": "string", "description": "The switching machine's explanation, in English"},
@@ -165,6 +196,8 @@ pub fn schemas() -> Map<String, Value> {
         "lots": {"type": "array", "items": schema_ref("AcceptanceLot")},
         "resumes": {"type": "array", "items": {"type": "object", "properties": {
             "after_seq": int, "resumed_by": {"type": "string"}, "resumed_at": int}}},
+        "approved_at_creation": {"type": "boolean", "description": "Whether reduced inspection was approved when the plan was created"},
+        "approvals": {"type": "array", "items": schema_ref("AcceptanceApproval"), "description": "The decisions on reduced inspection since, in order"},
         "plans": {"type": ["object", "null"], "properties": {
             "lot_size": int,
             "plans": {"type": "object", "properties": {"code_letter": {"type": "string"},
@@ -188,6 +221,8 @@ pub fn schemas() -> Map<String, Value> {
             "defects": {"type": "integer", "minimum": 0, "description": "Defective calls found in the sample"},
             "seed": {"type": ["string", "integer"], "description": "The seed of the sample inspected (with a period)"},
             "expected_lots": {"type": "integer", "minimum": 0, "description": "Lots recorded when the sample was drawn; 409 if another was recorded since"},
+            "irregular": {"type": "boolean", "default": false, "description": "Production (the lot's calls) was irregular or delayed: on reduced inspection this returns inspection to normal, on normal it keeps it from becoming reduced (ANSI/ASQ Z1.4-2003 8.3.3 c, 8.3.4 c)"},
+            "resubmitted": {"type": "boolean", "default": false, "description": "The lot is inspected again after it was not accepted: judged, but ignored by the switching rules, which count original inspection only. Not together with irregular; needs a lot not accepted before (400)"},
         },
     }));
     s
@@ -207,7 +242,7 @@ mod tests {
             .iter()
             .filter(|r| r.path.starts_with("/api/v1/acceptance"))
             .collect();
-        assert_eq!(routes.len(), 4);
+        assert_eq!(routes.len(), 5);
         for r in &routes {
             assert!(
                 doc.get(r.path)

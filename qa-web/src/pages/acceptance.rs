@@ -73,18 +73,23 @@ pub fn reason_text(t: &Texts, r: &Reason) -> String {
             .reason_reduced
             .replace("{score}", &switching_score.to_string()),
         Reason::ReducedEnded => t.acc.reason_reduced_ended.to_string(),
+        Reason::ReducedEndedIrregular => t.acc.reason_reduced_ended_irregular.to_string(),
         Reason::NormalContinues {
             switching_score,
             not_accepted_in_last_five,
             awaiting_approval,
+            production_irregular,
         } => {
-            let text = if awaiting_approval {
-                t.acc.reason_awaiting_approval
-            } else {
-                t.acc.reason_normal_continues
+            let (text, also) = match (production_irregular, awaiting_approval) {
+                (true, true) => (t.acc.reason_irregular_on_normal, t.acc.also_not_approved),
+                (true, false) => (t.acc.reason_irregular_on_normal, ""),
+                (false, true) => (t.acc.reason_awaiting_approval, ""),
+                (false, false) => (t.acc.reason_normal_continues, ""),
             };
-            text.replace("{score}", &switching_score.to_string())
-                .replace("{n}", &not_accepted_in_last_five.to_string())
+            let text = text
+                .replace("{score}", &switching_score.to_string())
+                .replace("{n}", &not_accepted_in_last_five.to_string());
+            format!("{text}{also}")
         }
         Reason::TightenedContinues {
             consecutive_accepted,
@@ -100,7 +105,21 @@ pub fn reason_text(t: &Texts, r: &Reason) -> String {
             .acc
             .reason_reduced_continues
             .replace("{c}", &consecutive_accepted.to_string()),
+        Reason::Resubmitted { state } => t
+            .acc
+            .reason_resubmitted
+            .replace("{state}", &state_text(t, state).to_lowercase()),
         Reason::Resumed => t.acc.reason_resumed.to_string(),
+        Reason::ApprovalGranted { switching_score } => t
+            .acc
+            .reason_approval_granted
+            .replace("{score}", &switching_score.to_string()),
+        Reason::ApprovalWithdrawn { ended_reduced } => if ended_reduced {
+            t.acc.reason_approval_withdrawn_ended
+        } else {
+            t.acc.reason_approval_withdrawn
+        }
+        .to_string(),
     }
 }
 
@@ -126,12 +145,17 @@ pub fn verdict_text(t: &Texts, lot: &AcceptanceLot) -> String {
         .replace("{letter}", &lot.code_letter)
 }
 
-/// The last change's explanation: the last lot's verdict and the reason, or the resumption.
+/// The last change's explanation: the last lot's verdict and the reason, or the decision taken
+/// since (a resumption, an approval).
 pub fn last_explanation(t: &Texts, d: &AcceptanceDetail) -> Option<String> {
     let reason = d.last_reason?;
     let because = reason_text(t, &reason);
     match (reason, d.lots.last()) {
-        (Reason::Resumed, _) | (_, None) => Some(because),
+        (
+            Reason::Resumed | Reason::ApprovalGranted { .. } | Reason::ApprovalWithdrawn { .. },
+            _,
+        )
+        | (_, None) => Some(because),
         (_, Some(lot)) => Some(format!("{}{}{because}", verdict_text(t, lot), t.acc.then)),
     }
 }
@@ -426,6 +450,11 @@ pub struct LotForm {
     seed: String,
     #[serde(default)]
     expected_lots: String,
+    /// Checkboxes: present when ticked.
+    #[serde(default)]
+    irregular: Option<String>,
+    #[serde(default)]
+    resubmitted: Option<String>,
 }
 
 impl LotForm {
@@ -446,6 +475,8 @@ impl LotForm {
             defects,
             seed,
             expected_lots: number::<u64>(&self.expected_lots, t.acc.bad_lot_size)?,
+            irregular: self.irregular.is_some(),
+            resubmitted: self.resubmitted.is_some(),
         })
     }
 }
@@ -517,6 +548,8 @@ pub struct LotLine {
     pub re: i64,
     pub defects: i64,
     pub accepted: bool,
+    pub irregular: bool,
+    pub resubmitted: bool,
     pub state_after: &'static str,
     pub state_class: &'static str,
     pub seed: String,
@@ -525,10 +558,19 @@ pub struct LotLine {
     pub why: String,
 }
 
+/// A resumption or a decision on reduced inspection, as listed under the lots.
 pub struct ResumeLine {
     pub text: String,
     pub by: String,
     pub when: String,
+}
+
+/// The form that approves reduced inspection or withdraws the approval.
+pub struct ApprovalFormView {
+    /// The value the form sends: `true` to approve, `false` to withdraw.
+    pub approve: bool,
+    pub button: &'static str,
+    pub hint: &'static str,
 }
 
 /// The counters of the state, each with its label.
@@ -547,6 +589,8 @@ pub struct LotFormView {
     pub lot_size: String,
     pub defects: String,
     pub seed: String,
+    pub irregular: bool,
+    pub resubmitted: bool,
 }
 
 #[derive(Template)]
@@ -572,6 +616,10 @@ struct PlanPage {
     sample_error: Option<String>,
     lots: Vec<LotLine>,
     resumes: Vec<ResumeLine>,
+    approval_at_creation: String,
+    approvals: Vec<ResumeLine>,
+    /// The approval form, for those who may decide.
+    approval: Option<ApprovalFormView>,
     expected_lots: u64,
     form: LotFormView,
     may_record: bool,
@@ -751,6 +799,8 @@ async fn render_plan(
             re: l.reject_number,
             defects: l.defects,
             accepted: l.accepted,
+            irregular: l.irregular,
+            resubmitted: l.resubmitted,
             state_after: state_text(t, l.state_after),
             state_class: state_class(l.state_after),
             seed: l.sample_seed.clone().unwrap_or_else(|| "—".into()),
@@ -768,6 +818,55 @@ async fn render_plan(
             when: minute(r.resumed_at, offset),
         })
         .collect();
+    let approvals = detail
+        .approvals
+        .iter()
+        .map(|a| {
+            let text = if a.approved {
+                t.acc.approval_granted_after
+            } else {
+                t.acc.approval_withdrawn_after
+            }
+            .replace("{n}", &a.after_seq.to_string());
+            ResumeLine {
+                text: if a.ended_reduced {
+                    format!("{text}{}", t.acc.approval_ended_reduced)
+                } else {
+                    text
+                },
+                by: a.decided_by.clone(),
+                when: minute(a.decided_at, offset),
+            }
+        })
+        .collect();
+    let approval_at_creation = t.acc.approval_at_creation.replace(
+        "{decision}",
+        if detail.approved_at_creation {
+            t.acc.approved_yes
+        } else {
+            t.acc.approved_no
+        },
+    );
+    let approval =
+        may(Some(principal), &Method::POST, "/acceptance/{id}/approval").then(|| {
+            match (plan.reduced_approved, plan.state()) {
+                (false, _) => ApprovalFormView {
+                    approve: true,
+                    button: t.acc.approve,
+                    hint: t.acc.approve_hint,
+                },
+                (true, Inspection::Reduced) => ApprovalFormView {
+                    approve: false,
+                    button: t.acc.withdraw,
+                    hint: t.acc.withdraw_hint_reduced,
+                },
+                (true, _) => ApprovalFormView {
+                    approve: false,
+                    button: t.acc.withdraw,
+                    hint: t.acc.withdraw_hint,
+                },
+            }
+        });
     let discontinued = plan.state() == Inspection::Discontinued;
     let status = input.error.as_ref().map(|e| e.0);
     let mut response = html(&PlanPage {
@@ -791,6 +890,9 @@ async fn render_plan(
         sample_error,
         lots,
         resumes,
+        approval_at_creation,
+        approvals,
+        approval,
         expected_lots: plan.counters.lots_recorded,
         form,
         may_record: !discontinued && may(Some(principal), &Method::POST, "/acceptance/{id}/lots"),
@@ -854,6 +956,8 @@ pub async fn lot(
         lot_size: f.lot_size.trim().to_string(),
         defects: f.defects.trim().to_string(),
         seed: f.seed.trim().to_string(),
+        irregular: f.irregular.is_some(),
+        resubmitted: f.resubmitted.is_some(),
     };
     render_plan(
         &app,
@@ -896,6 +1000,59 @@ pub async fn resume(
     }
 }
 
+/// The approval form as typed: `approved` is `true` (approve) or `false` (withdraw).
+#[derive(Debug, Default, Deserialize)]
+pub struct ApprovalForm {
+    #[serde(default)]
+    approved: String,
+}
+
+impl ApprovalForm {
+    fn approved(&self, t: &Texts) -> Result<bool, String> {
+        match self.approved.trim() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(t.acc.bad_approval.replace("{value}", other)),
+        }
+    }
+}
+
+/// `POST /acceptance/{id}/approval`: the responsible authority approves reduced inspection or
+/// withdraws the approval (400 for a value that is neither, 409 for a decision that changes
+/// nothing). A withdrawal on reduced inspection returns it to normal at once.
+pub async fn approval(
+    State(app): State<App>,
+    ctx: Ctx,
+    principal: Principal,
+    Path(id): Path<i64>,
+    Form(f): Form<ApprovalForm>,
+) -> AppResult<Response> {
+    let t = ctx.lang.texts();
+    let refused = match f.approved(t) {
+        Err(m) => (StatusCode::BAD_REQUEST, m),
+        Ok(approved) => match app
+            .store
+            .set_acceptance_approval(id, approved, &principal.user)
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to(&format!("/acceptance/{id}")).into_response()),
+            Err(e) => refusal(e)?,
+        },
+    };
+    render_plan(
+        &app,
+        &ctx,
+        &principal,
+        id,
+        PageInput {
+            query: PageQuery::default(),
+            form: None,
+            error: Some(refused),
+        },
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -933,11 +1090,13 @@ mod tests {
                 switching_score: 12,
                 not_accepted_in_last_five: 1,
                 awaiting_approval: false,
+                production_irregular: false,
             },
             Reason::NormalContinues {
                 switching_score: 33,
                 not_accepted_in_last_five: 0,
                 awaiting_approval: true,
+                production_irregular: false,
             },
             Reason::TightenedContinues {
                 consecutive_accepted: 3,
@@ -947,6 +1106,32 @@ mod tests {
                 consecutive_accepted: 4,
             },
             Reason::Resumed,
+            // 10–16: what the lots' irregular and resubmitted marks and the approval add.
+            Reason::ReducedEndedIrregular,
+            Reason::NormalContinues {
+                switching_score: 32,
+                not_accepted_in_last_five: 0,
+                awaiting_approval: false,
+                production_irregular: true,
+            },
+            Reason::NormalContinues {
+                switching_score: 32,
+                not_accepted_in_last_five: 0,
+                awaiting_approval: true,
+                production_irregular: true,
+            },
+            Reason::Resubmitted {
+                state: Inspection::Tightened,
+            },
+            Reason::ApprovalGranted {
+                switching_score: 31,
+            },
+            Reason::ApprovalWithdrawn {
+                ended_reduced: true,
+            },
+            Reason::ApprovalWithdrawn {
+                ended_reduced: false,
+            },
         ];
         for lang in Lang::ALL {
             let t = lang.texts();
@@ -961,5 +1146,47 @@ mod tests {
         let en = Lang::En.texts();
         assert!(reason_text(en, &reasons[6]).contains("33"));
         assert!(reason_text(Lang::ZhTw.texts(), &reasons[0]).contains("加嚴檢驗"));
+
+        // Irregular production on reduced inspection: back to normal, in both languages.
+        let zh = Lang::ZhTw.texts();
+        assert_eq!(
+            reason_text(zh, &reasons[10]),
+            "減量檢驗中生產不規則或延遲：恢復正常檢驗（9.3.4 c）"
+        );
+        assert_eq!(
+            reason_text(en, &reasons[10]),
+            "production irregular or delayed on reduced inspection: normal inspection (9.3.4 c)"
+        );
+        // Both reasons for staying normal, named.
+        assert!(reason_text(en, &reasons[12]).contains("irregular or delayed"));
+        assert!(reason_text(en, &reasons[12]).contains("not approved reduced inspection either"));
+        assert!(!reason_text(en, &reasons[11]).contains("not approved"));
+        // A resubmitted lot names the inspection that goes on, in the sentence's case.
+        assert_eq!(
+            reason_text(en, &reasons[13]),
+            "a resubmitted lot does not count towards switching: tightened inspection continues, \
+             counters unchanged (9.3)"
+        );
+        assert!(reason_text(zh, &reasons[13]).contains("繼續加嚴檢驗"));
+        assert!(reason_text(en, &reasons[14]).contains("31 / 30"));
+        assert!(reason_text(zh, &reasons[15]).contains("立即恢復正常檢驗"));
+        assert!(reason_text(en, &reasons[16]).contains("will not become reduced"));
+    }
+
+    #[test]
+    fn the_approval_form_says_approve_or_withdraw() {
+        for lang in Lang::ALL {
+            let t = lang.texts();
+            let form = |v: &str| ApprovalForm { approved: v.into() };
+            assert_eq!(form("true").approved(t), Ok(true));
+            assert_eq!(form(" false ").approved(t), Ok(false));
+            for bad in ["", "yes", "on", "1"] {
+                let e = form(bad).approved(t).unwrap_err();
+                assert!(
+                    e.contains(&format!("「{bad}」")) || e.contains(&format!("“{bad}”")),
+                    "{e}"
+                );
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The JSON API of acceptance sampling (ANSI/ASQ Z1.4 = ISO 2859-1): the same store calls as
 //! the pages. Reading is for the roles of the route table; the store checks again that only
-//! QA managers create plans and record lots.
+//! QA managers create plans, record lots and decide on reduced inspection.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -95,8 +95,8 @@ pub struct GetParams {
 }
 
 /// `GET /api/v1/acceptance/{id}`: the plan, its state and counters, why (`explanation`, in the
-/// user's language), its lots and resumptions; the normal, tightened and reduced plans for a
-/// lot size; and, for a period, the calls to inspect.
+/// user's language), its lots, resumptions and decisions on reduced inspection; the normal,
+/// tightened and reduced plans for a lot size; and, for a period, the calls to inspect.
 pub async fn get(
     State(app): State<App>,
     ctx: Ctx,
@@ -137,6 +137,8 @@ pub async fn get(
         "last_reason_text": detail.last_reason.map(|r| reason_text(t, &r)),
         "lots": detail.lots,
         "resumes": detail.resumes,
+        "approved_at_creation": detail.approved_at_creation,
+        "approvals": detail.approvals,
         "plans": table,
         "sample": sample,
     }))
@@ -156,6 +158,12 @@ pub struct LotRequest {
     seed: Option<Seed>,
     /// The lots recorded when the sample was drawn: refused (409) if another came since.
     expected_lots: Option<u64>,
+    /// Production was irregular or delayed (Z1.4-2003 8.3.4 c).
+    #[serde(default)]
+    irregular: bool,
+    /// Inspected again after it was not accepted: judged, ignored by the switching rules.
+    #[serde(default)]
+    resubmitted: bool,
 }
 
 /// `POST /api/v1/acceptance/{id}/lots`: record an inspected lot.
@@ -185,6 +193,8 @@ pub async fn lot(
                 defects: r.defects,
                 seed,
                 expected_lots: r.expected_lots,
+                irregular: r.irregular,
+                resubmitted: r.resubmitted,
             },
             &principal.user,
         )
@@ -195,4 +205,35 @@ pub async fn lot(
         "transition": recorded.transition,
         "plan": plan,
     })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRequest {
+    /// `true` approves reduced inspection, `false` withdraws the approval.
+    reduced_approved: bool,
+}
+
+/// `POST /api/v1/acceptance/{id}/approval`: the responsible authority approves reduced
+/// inspection or withdraws the approval (409 when that is so already). A withdrawal on reduced
+/// inspection returns it to normal at once; an approval takes effect after the next lot.
+pub async fn approval(
+    State(app): State<App>,
+    ctx: Ctx,
+    principal: Principal,
+    Path(id): Path<i64>,
+    Json(r): Json<ApprovalRequest>,
+) -> AppResult<Response> {
+    let t = ctx.lang.texts();
+    app.store
+        .set_acceptance_approval(id, r.reduced_approved, &principal.user)
+        .await?;
+    let detail = app.store.acceptance_detail(id).await?;
+    Ok(JsonResponse(json!({
+        "plan": detail.plan,
+        "approval": detail.approvals.last(),
+        "last_reason": detail.last_reason,
+        "last_reason_text": detail.last_reason.map(|r| reason_text(t, &r)),
+    }))
+    .into_response())
 }

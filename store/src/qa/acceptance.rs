@@ -8,8 +8,23 @@
 //! sample. The switching machine is [`earshot_acceptance::Switching`]: the store loads it from
 //! the plan row, records the lot, and writes the lot (with the plan used and the state after)
 //! and the new state in one transaction. Lots are append-only (the schema's triggers), and so
-//! are resumptions after discontinuation ([`Store::resume_acceptance`]): the state is always a
-//! replay of them, which [`Store::replay_acceptance`] checks.
+//! are resumptions after discontinuation ([`Store::resume_acceptance`]) and the responsible
+//! authority's later decisions on reduced inspection ([`Store::set_acceptance_approval`]): the
+//! state is always a replay of them, which [`Store::replay_acceptance`] checks.
+//!
+//! Beyond accepted or not, the switching rules need two facts about a lot (ANSI/ASQ Z1.4-2003
+//! 8.3; ISO 2859-1:1999 9.3), recorded with it: production was *irregular or delayed* (ending
+//! reduced inspection, and keeping normal inspection from becoming reduced), and the lot was
+//! *resubmitted* after a non-acceptance (judged, but ignored by the rules, which count original
+//! inspection only).
+//!
+//! Withdrawing the approval of reduced inspection while it is in force returns inspection to
+//! normal at once, as "other conditions" that warrant normal inspection (Z1.4-2003 8.3.4 d;
+//! ISO 2859-1:1999 9.3.4): reduced inspection requires the approval (9.3.3.1 c), so it cannot go
+//! on for another lot without it, and the next lot is inspected on normal inspection. Approving
+//! changes no state by itself: the rule is applied after each lot on normal inspection, so with
+//! a switching score already at 30 or more the next lot accepted (with production steady)
+//! switches to reduced.
 //!
 //! Which calls to inspect: [`choose_sample`] picks the plan's sample size from the lot's calls
 //! with a seed — the calls whose SHA-256 of `"<seed>:<call id>"` is smallest — so the same seed
@@ -94,7 +109,8 @@ pub struct NewAcceptancePlan {
 pub struct Counters {
     pub state: State,
     pub lots_recorded: u64,
-    /// Consecutive lots accepted since the current severity began (5 on tightened → normal).
+    /// Consecutive lots accepted on original inspection since the current severity began (5 on
+    /// tightened → normal).
     pub consecutive_accepted: u32,
     /// On normal inspection: lots not accepted among the last five (2 → tightened).
     pub not_accepted_in_last_five: u32,
@@ -127,6 +143,8 @@ pub struct AcceptancePlan {
     pub scope: String,
     pub inspection_level: InspectionLevel,
     pub aql: Aql,
+    /// Whether the responsible authority approves reduced inspection now (the decision in the
+    /// switching state: the one at creation, or the last [`AcceptanceApproval`]).
     pub reduced_approved: bool,
     /// The state now (normal, tightened, reduced or discontinued) with its counters.
     pub counters: Counters,
@@ -156,8 +174,8 @@ impl AcceptancePlan {
     }
 }
 
-/// Why the state is what it is after a lot or a resumption, in terms a page can put in any
-/// language (the machine's own explanation is English only).
+/// Why the state is what it is after a lot or a decision (a resumption, an approval), in terms
+/// a page can put in any language (the machine's own explanation is English only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
@@ -175,12 +193,17 @@ pub enum Reason {
     },
     /// Reduced → normal: a lot not accepted (9.3.4 a).
     ReducedEnded,
-    /// Normal inspection continues; `awaiting_approval` when the score has reached 30 but
-    /// reduced inspection is not approved.
+    /// Reduced → normal: production irregular or delayed (Z1.4-2003 8.3.4 c; ISO 2859-1:1999
+    /// 9.3.4), the lot itself accepted.
+    ReducedEndedIrregular,
+    /// Normal inspection continues; when the score has reached 30, `awaiting_approval` if
+    /// reduced inspection is not approved and `production_irregular` if this lot's production
+    /// was irregular or delayed (9.3.3.1 b, c).
     NormalContinues {
         switching_score: u32,
         not_accepted_in_last_five: u32,
         awaiting_approval: bool,
+        production_irregular: bool,
     },
     TightenedContinues {
         consecutive_accepted: u32,
@@ -189,13 +212,43 @@ pub enum Reason {
     ReducedContinues {
         consecutive_accepted: u32,
     },
+    /// A resubmitted lot: judged, but the switching rules count original inspection only, so
+    /// `state` (the inspection it was judged under) continues with its counters unchanged.
+    Resubmitted {
+        state: State,
+    },
     /// Inspection resumed, on tightened inspection, after corrective action (9.4).
     Resumed,
+    /// The responsible authority approved reduced inspection (9.3.3.1 c); it begins after a lot
+    /// on normal inspection once the switching score is at least 30 with production steady.
+    ApprovalGranted {
+        switching_score: u32,
+    },
+    /// The responsible authority withdrew its approval; `ended_reduced` when reduced inspection
+    /// was in force and so ended at once (Z1.4-2003 8.3.4 d; ISO 2859-1:1999 9.3.4).
+    ApprovalWithdrawn {
+        ended_reduced: bool,
+    },
+}
+
+/// What the switching rules need to know about a recorded lot besides the states around it.
+#[derive(Debug, Clone, Copy)]
+struct LotFacts {
+    accept: u32,
+    accepted: bool,
+    irregular: bool,
+    resubmitted: bool,
 }
 
 impl Reason {
-    /// The reason for the move from `before` to `after` by a lot inspected with Ac `accept`.
-    fn of_lot(before: &Switching, after: &Switching, accept: u32) -> Reason {
+    /// The reason for the move from `before` to `after` by a lot.
+    fn of_lot(before: &Switching, after: &Switching, lot: LotFacts) -> Reason {
+        if lot.resubmitted {
+            return Reason::Resubmitted {
+                state: after.state(),
+            };
+        }
+        let accept = lot.accept;
         match (before.state(), after.state()) {
             (State::Normal, State::Tightened) => Reason::Tightened {
                 not_accepted: before.not_accepted_in_last_five() + 1,
@@ -207,6 +260,9 @@ impl Reason {
             (State::Normal, State::Reduced) => Reason::Reduced {
                 switching_score: before.switching_score() + if accept < 2 { 2 } else { 3 },
             },
+            // 9.3.4: a lot not accepted comes first; an accepted lot ends reduced inspection only
+            // by irregular production.
+            (State::Reduced, State::Normal) if lot.accepted => Reason::ReducedEndedIrregular,
             (State::Reduced, State::Normal) => Reason::ReducedEnded,
             (State::Tightened, _) => Reason::TightenedContinues {
                 consecutive_accepted: after.consecutive_accepted(),
@@ -220,6 +276,7 @@ impl Reason {
                 not_accepted_in_last_five: after.not_accepted_in_last_five(),
                 awaiting_approval: after.switching_score() >= 30
                     && !after.config().reduced_approved,
+                production_irregular: after.switching_score() >= 30 && lot.irregular,
             },
         }
     }
@@ -246,6 +303,10 @@ pub struct AcceptanceLot {
     pub reject_number: i64,
     pub defects: i64,
     pub accepted: bool,
+    /// Production was irregular or delayed (Z1.4-2003 8.3.4 c).
+    pub irregular: bool,
+    /// Resubmitted after a non-acceptance: judged, not counted by the switching rules.
+    pub resubmitted: bool,
     pub state_after: State,
     pub counters_after: Counters,
     /// The machine's explanation (English), as recorded.
@@ -265,14 +326,31 @@ pub struct AcceptanceResume {
     pub resumed_at: i64,
 }
 
+/// A decision of the responsible authority on reduced inspection after the plan was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AcceptanceApproval {
+    /// How many lots had been recorded when it took effect.
+    pub after_seq: i64,
+    /// Approved (`true`) or withdrawn.
+    pub approved: bool,
+    /// A withdrawal while reduced inspection was in force, which returned it to normal.
+    pub ended_reduced: bool,
+    pub decided_by: String,
+    pub decided_at: i64,
+}
+
 /// A plan with its lots, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AcceptanceDetail {
     pub plan: AcceptancePlan,
     pub lots: Vec<AcceptanceLot>,
     pub resumes: Vec<AcceptanceResume>,
-    /// Why the state is what it is now: the last lot's reason, or [`Reason::Resumed`] when
-    /// inspection resumed after it; `None` before the first lot.
+    /// The authority's decisions on reduced inspection after the plan was created, in order.
+    pub approvals: Vec<AcceptanceApproval>,
+    /// Whether reduced inspection was approved when the plan was created.
+    pub approved_at_creation: bool,
+    /// Why the state is what it is now: the last lot's reason, or [`Reason::Resumed`] or an
+    /// approval's reason when that came after it; `None` before the first lot and decision.
     pub last_reason: Option<Reason>,
 }
 
@@ -297,6 +375,13 @@ pub struct NewLot {
     /// The number of lots the auditor saw recorded when they drew the sample: if another lot
     /// has been recorded since, the plan in force may differ and the lot is refused (Conflict).
     pub expected_lots: Option<u64>,
+    /// Production (the calls of the lot) was irregular or delayed: on reduced inspection this
+    /// returns inspection to normal, and on normal it keeps it from becoming reduced
+    /// (Z1.4-2003 8.3.3 c, 8.3.4 c).
+    pub irregular: bool,
+    /// The lot is inspected again after it was not accepted: judged, but ignored by the
+    /// switching rules, which count original inspection only (Z1.4-2003 8.3).
+    pub resubmitted: bool,
 }
 
 /// What recording a lot stored and did.
@@ -328,11 +413,13 @@ pub struct LotSample {
     pub calls: Vec<SampledCall>,
 }
 
-/// Whether replaying a plan's lots and resumptions from a fresh machine gives what is stored.
+/// Whether replaying a plan's lots, resumptions and approval decisions from a fresh machine
+/// gives what is stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AcceptanceReplay {
     pub lots: usize,
     pub resumes: usize,
+    pub approvals: usize,
     /// Every difference found: a lot whose plan, verdict or state after differs, or a final
     /// state different from the plan's.
     pub mismatches: Vec<String>,
@@ -371,6 +458,16 @@ pub fn choose_sample(call_ids: &[i64], n: usize, seed: u64) -> Vec<i64> {
     chosen
 }
 
+/// `lot` with production irregular and resubmitted as recorded.
+fn lot_facts(lot: Lot, irregular: bool, resubmitted: bool) -> Lot {
+    let lot = if irregular { lot.irregular() } else { lot };
+    if resubmitted {
+        lot.resubmitted()
+    } else {
+        lot
+    }
+}
+
 fn may_manage(role: Role) -> bool {
     matches!(role, Role::QaManager | Role::Admin)
 }
@@ -405,15 +502,21 @@ type PlanRow = (
     String,
     String,
     String,
-    i64,
     String,
     String,
     i64,
     i64,
 );
 
+/// The plan's columns but `reduced_approved`, the decision at creation: the one in force is in
+/// the switching state.
 const PLAN_SELECT: &str = "SELECT id, name, scope_kind, scope, inspection_level, aql, \
-    reduced_approved, state, created_by, created_at, updated_at FROM acceptance_plans";
+    state, created_by, created_at, updated_at FROM acceptance_plans";
+
+/// The message of a withdrawal that ends reduced inspection, in the switching machine's
+/// explanation (English, like the machine's own); the replay repeats it word for word.
+const APPROVAL_WITHDRAWN: &str =
+    "the responsible authority withdrew its approval of reduced inspection";
 
 fn corrupt_plan(id: i64, reason: impl fmt::Display) -> StoreError {
     StoreError::Corrupt {
@@ -424,7 +527,7 @@ fn corrupt_plan(id: i64, reason: impl fmt::Display) -> StoreError {
 
 fn plan_from_row(r: PlanRow) -> StoreResult<AcceptancePlan> {
     let id = r.0;
-    let switching: Switching = serde_json::from_str(&r.7).map_err(|e| corrupt_plan(id, e))?;
+    let switching: Switching = serde_json::from_str(&r.6).map_err(|e| corrupt_plan(id, e))?;
     Ok(AcceptancePlan {
         id,
         name: r.1,
@@ -432,12 +535,12 @@ fn plan_from_row(r: PlanRow) -> StoreResult<AcceptancePlan> {
         scope: r.3,
         inspection_level: r.4.parse().map_err(|e| corrupt_plan(id, e))?,
         aql: r.5.parse().map_err(|e| corrupt_plan(id, e))?,
-        reduced_approved: r.6 != 0,
+        reduced_approved: switching.config().reduced_approved,
         counters: Counters::of(&switching),
         switching,
-        created_by: r.8,
-        created_at: r.9,
-        updated_at: r.10,
+        created_by: r.7,
+        created_at: r.8,
+        updated_at: r.9,
     })
 }
 
@@ -458,6 +561,8 @@ struct LotRow {
     reject_number: i64,
     defects: i64,
     accepted: i64,
+    irregular: i64,
+    resubmitted: i64,
     state_after: String,
     explanation: String,
     recorded_by: String,
@@ -466,7 +571,8 @@ struct LotRow {
 
 const LOT_SELECT: &str = "SELECT id, plan_id, seq, label, period_from, period_to, sample_seed, \
     lot_size, severity, code_letter, sample_size, accept_number, reject_number, defects, \
-    accepted, state_after, explanation, recorded_by, recorded_at FROM acceptance_lots";
+    accepted, irregular, resubmitted, state_after, explanation, recorded_by, recorded_at \
+    FROM acceptance_lots";
 
 fn corrupt_lot(plan: i64, seq: i64, reason: impl fmt::Display) -> StoreError {
     StoreError::Corrupt {
@@ -480,7 +586,12 @@ fn lot_from_row(r: LotRow, before: &Switching) -> StoreResult<(AcceptanceLot, Sw
     let (plan_id, seq) = (r.plan_id, r.seq);
     let after: Switching =
         serde_json::from_str(&r.state_after).map_err(|e| corrupt_lot(plan_id, seq, e))?;
-    let accept = u32::try_from(r.accept_number).map_err(|e| corrupt_lot(plan_id, seq, e))?;
+    let facts = LotFacts {
+        accept: u32::try_from(r.accept_number).map_err(|e| corrupt_lot(plan_id, seq, e))?,
+        accepted: r.accepted != 0,
+        irregular: r.irregular != 0,
+        resubmitted: r.resubmitted != 0,
+    };
     let lot = AcceptanceLot {
         id: r.id,
         plan_id,
@@ -499,15 +610,63 @@ fn lot_from_row(r: LotRow, before: &Switching) -> StoreResult<(AcceptanceLot, Sw
         accept_number: r.accept_number,
         reject_number: r.reject_number,
         defects: r.defects,
-        accepted: r.accepted != 0,
+        accepted: facts.accepted,
+        irregular: facts.irregular,
+        resubmitted: facts.resubmitted,
         state_after: after.state(),
         counters_after: Counters::of(&after),
         explanation: r.explanation,
-        reason: Reason::of_lot(before, &after, accept),
+        reason: Reason::of_lot(before, &after, facts),
         recorded_by: r.recorded_by,
         recorded_at: r.recorded_at,
     };
     Ok((lot, after))
+}
+
+/// Record the authority's decision on reduced inspection in `m`; a withdrawal while reduced
+/// inspection is in force returns it to normal at once (Z1.4-2003 8.3.4 d). Returns whether it
+/// did.
+fn apply_approval(m: &mut Switching, approved: bool) -> bool {
+    m.set_reduced_approved(approved);
+    !approved && m.require_normal(APPROVAL_WITHDRAWN)
+}
+
+/// Apply to `m` what was decided after `done` lots: a resumption after discontinuation (9.4),
+/// then the authority's decisions on reduced inspection in order, marking the withdrawals that
+/// ended reduced inspection. The two commute (a resumption needs discontinued inspection and
+/// gives tightened, a withdrawal changes only reduced inspection), so their order between two
+/// lots does not matter. Returns the reason of the latest decision, if any, and the refusal of
+/// a resumption that does not fit the state.
+fn decide_after(
+    m: &mut Switching,
+    done: i64,
+    resumes: &[AcceptanceResume],
+    approvals: &mut [AcceptanceApproval],
+) -> (Option<Reason>, Option<earshot_acceptance::Error>) {
+    let mut latest: Option<(i64, Reason)> = None;
+    let mut refused = None;
+    if let Some(r) = resumes.iter().find(|r| r.after_seq == done) {
+        match m.resume() {
+            Ok(()) => latest = Some((r.resumed_at, Reason::Resumed)),
+            Err(e) => refused = Some(e),
+        }
+    }
+    for a in approvals.iter_mut().filter(|a| a.after_seq == done) {
+        a.ended_reduced = apply_approval(m, a.approved);
+        let reason = if a.approved {
+            Reason::ApprovalGranted {
+                switching_score: m.switching_score(),
+            }
+        } else {
+            Reason::ApprovalWithdrawn {
+                ended_reduced: a.ended_reduced,
+            }
+        };
+        if latest.is_none_or(|(at, _)| a.decided_at >= at) {
+            latest = Some((a.decided_at, reason));
+        }
+    }
+    (latest.map(|l| l.1), refused)
 }
 
 impl Store {
@@ -624,29 +783,66 @@ impl Store {
                 .await
                 .ctx("reading acceptance lots")?;
         let resumes = self.acceptance_resumes(id).await?;
-        let mut before = Switching::with_config(plan.switching.config());
+        let (approved_at_creation, mut approvals) = self.acceptance_approvals(id).await?;
+        // The state before each lot: the one after the lot before, with what was decided
+        // between them (a resumption, approvals) applied, so that each lot's reason starts from
+        // where the lot really started.
+        let mut before = Switching::with_config(SwitchingConfig {
+            reduced_approved: approved_at_creation,
+        });
+        let mut decided = decide_after(&mut before, 0, &resumes, &mut approvals).0;
         let mut lots = Vec::with_capacity(rows.len());
         for row in rows {
             let seq = row.seq;
-            if resumes.iter().any(|r| r.after_seq == seq - 1) {
-                // Only resume() leaves discontinuation; what it gives is tightened afresh.
-                let _ = before.resume();
-            }
             let (lot, after) = lot_from_row(row, &before)?;
             lots.push(lot);
             before = after;
+            decided = decide_after(&mut before, seq, &resumes, &mut approvals).0;
         }
-        let last_reason = if resumes.iter().any(|r| r.after_seq == lots.len() as i64) {
-            Some(Reason::Resumed)
-        } else {
-            lots.last().map(|l| l.reason)
-        };
+        let last_reason = decided.or_else(|| lots.last().map(|l| l.reason));
         Ok(AcceptanceDetail {
             plan,
             lots,
             resumes,
+            approvals,
+            approved_at_creation,
             last_reason,
         })
+    }
+
+    /// The decision on reduced inspection when the plan was created, and the decisions since,
+    /// in order (`ended_reduced` left for [`decide_after`] to work out).
+    async fn acceptance_approvals(
+        &self,
+        plan_id: i64,
+    ) -> StoreResult<(bool, Vec<AcceptanceApproval>)> {
+        let at_creation: i64 =
+            sqlx::query_scalar("SELECT reduced_approved FROM acceptance_plans WHERE id = $1")
+                .bind(plan_id)
+                .fetch_one(&self.db)
+                .await
+                .ctx("reading an acceptance plan's approval")?;
+        let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT after_seq, approved, decided_by, decided_at FROM acceptance_approvals \
+             WHERE plan_id = $1 ORDER BY after_seq, id",
+        )
+        .bind(plan_id)
+        .fetch_all(&self.db)
+        .await
+        .ctx("reading acceptance approvals")?;
+        let approvals = rows
+            .into_iter()
+            .map(
+                |(after_seq, approved, decided_by, decided_at)| AcceptanceApproval {
+                    after_seq,
+                    approved: approved != 0,
+                    ended_reduced: false,
+                    decided_by,
+                    decided_at,
+                },
+            )
+            .collect();
+        Ok((at_creation != 0, approvals))
     }
 
     async fn acceptance_resumes(&self, plan_id: i64) -> StoreResult<Vec<AcceptanceResume>> {
@@ -763,6 +959,10 @@ impl Store {
     /// Record an inspected lot: the lot size (counted here from the period's calls, or as
     /// given), judged under the plan in force; the lot, the plan used and the state after are
     /// written with the plan's new state in one transaction, then audited.
+    ///
+    /// A resubmitted lot must follow a lot not accepted on original inspection (there is
+    /// nothing else to resubmit), and cannot be marked irregular: the switching rules ignore it,
+    /// so the mark would change nothing (both Invalid).
     pub async fn record_acceptance_lot(
         &self,
         plan_id: i64,
@@ -776,6 +976,32 @@ impl Store {
         }
         let label = text_field(&new.label, "a lot's label", MAX_LOT_LABEL_CHARS)?;
         let plan = self.acceptance_plan(plan_id).await?;
+        if new.resubmitted && new.irregular {
+            return Err(StoreError::Invalid(
+                "a resubmitted lot cannot be marked irregular: the switching rules count original \
+                 inspection only, so the mark would change nothing; mark the next lot on original \
+                 inspection instead"
+                    .into(),
+            ));
+        }
+        if new.resubmitted {
+            let rejected: i64 = sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM acceptance_lots \
+                 WHERE plan_id = $1 AND accepted = 0 AND resubmitted = 0",
+            )
+            .bind(plan_id)
+            .fetch_one(&self.db)
+            .await
+            .ctx("looking for a lot to resubmit")?;
+            if rejected == 0 {
+                return Err(StoreError::Invalid(
+                    "nothing to resubmit: no lot of this plan was not accepted on original \
+                     inspection, and a resubmitted lot is one inspected again after it was not \
+                     accepted"
+                        .into(),
+                ));
+            }
+        }
         let (lot_size, period) = match new.source {
             LotSource::Period { from, to } => {
                 let calls = self.nonempty_lot(&plan, from, to).await?;
@@ -820,11 +1046,10 @@ impl Store {
             }
         }
         let transition = switching
-            .record(Lot::new(
-                lot_size,
-                plan.inspection_level,
-                plan.aql,
-                new.defects,
+            .record(lot_facts(
+                Lot::new(lot_size, plan.inspection_level, plan.aql, new.defects),
+                new.irregular,
+                new.resubmitted,
             ))
             .map_err(acceptance_error)?;
         let state_after = serde_json::to_string(&switching).expect("a switching state serializes");
@@ -833,10 +1058,10 @@ impl Store {
         let inserted = sqlx::query_scalar(
             "INSERT INTO acceptance_lots (plan_id, seq, label, period_from, period_to, \
                  sample_seed, lot_size, severity, code_letter, sample_size, accept_number, \
-                 reject_number, defects, accepted, state_after, explanation, recorded_by, \
-                 recorded_at) \
+                 reject_number, defects, accepted, irregular, resubmitted, state_after, \
+                 explanation, recorded_by, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                 $18) RETURNING id",
+                 $18, $19, $20) RETURNING id",
         )
         .bind(plan_id)
         .bind(seq as i64)
@@ -852,6 +1077,8 @@ impl Store {
         .bind(i64::from(p.reject))
         .bind(defects_db)
         .bind(i64::from(transition.accepted))
+        .bind(i64::from(new.irregular))
+        .bind(i64::from(new.resubmitted))
         .bind(&state_after)
         .bind(&transition.explanation)
         .bind(&by.username)
@@ -893,6 +1120,7 @@ impl Store {
                 "severity": p.severity, "code_letter": p.code_letter,
                 "sample_size": p.sample_size, "accept": p.accept, "reject": p.reject,
                 "defects": new.defects, "accepted": transition.accepted,
+                "irregular": new.irregular, "resubmitted": new.resubmitted,
                 "from": transition.from, "to": transition.to,
             }),
         )
@@ -972,8 +1200,96 @@ impl Store {
         self.acceptance_plan(plan_id).await
     }
 
-    /// Replay a plan's lots and resumptions, in order, on a fresh machine and compare every
-    /// lot's plan, verdict and state after, and the final state, with what is stored.
+    /// Record the responsible authority's decision on reduced inspection (ISO 2859-1:1999
+    /// 9.3.3.1 c), taking effect after the lots recorded so far. Approving changes no state:
+    /// the next lot on normal inspection switches to reduced if the switching score is then at
+    /// least 30 and production steady. Withdrawing while reduced inspection is in force returns
+    /// it to normal at once (Z1.4-2003 8.3.4 d), so the next lot is inspected on normal
+    /// inspection; otherwise it only keeps inspection from becoming reduced. Only QA managers
+    /// (and admins); a decision that changes nothing (approving what is approved) is a
+    /// Conflict. Stored as an append-only row with the plan's new state in one transaction,
+    /// then audited.
+    pub async fn set_acceptance_approval(
+        &self,
+        plan_id: i64,
+        approved: bool,
+        by: &User,
+    ) -> StoreResult<AcceptancePlan> {
+        if !may_manage(by.role) {
+            return Err(StoreError::Forbidden(
+                "only QA managers decide on reduced inspection".into(),
+            ));
+        }
+        self.acceptance_plan(plan_id).await?;
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .ctx("deciding on reduced inspection")?;
+        let stored: String = sqlx::query_scalar("SELECT state FROM acceptance_plans WHERE id = $1")
+            .bind(plan_id)
+            .fetch_one(&mut *tx)
+            .await
+            .ctx("reading an acceptance plan's state")?;
+        let mut switching: Switching =
+            serde_json::from_str(&stored).map_err(|e| corrupt_plan(plan_id, e))?;
+        if switching.config().reduced_approved == approved {
+            return Err(StoreError::Conflict(if approved {
+                "reduced inspection is approved already".into()
+            } else {
+                "reduced inspection is not approved: there is no approval to withdraw".into()
+            }));
+        }
+        let from = switching.state();
+        let ended_reduced = apply_approval(&mut switching, approved);
+        let after_seq = switching.lots_recorded() as i64;
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO acceptance_approvals (plan_id, after_seq, approved, decided_by, \
+                 decided_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(plan_id)
+        .bind(after_seq)
+        .bind(i64::from(approved))
+        .bind(&by.username)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .ctx("deciding on reduced inspection")?;
+        let state_after = serde_json::to_string(&switching).expect("a switching state serializes");
+        let updated = sqlx::query(
+            "UPDATE acceptance_plans SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
+        )
+        .bind(&state_after)
+        .bind(now)
+        .bind(plan_id)
+        .bind(&stored)
+        .execute(&mut *tx)
+        .await
+        .ctx("updating an acceptance plan's state")?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "the plan's state changed meanwhile: reload and try again".into(),
+            ));
+        }
+        tx.commit().await.ctx("deciding on reduced inspection")?;
+        self.audit(
+            &by.username,
+            action::ACCEPTANCE_APPROVAL,
+            &format!("acceptance_plan:{plan_id}"),
+            serde_json::json!({
+                "reduced_approved": approved, "after_lots": after_seq,
+                "from": from, "to": switching.state(), "ended_reduced": ended_reduced,
+            }),
+        )
+        .await?;
+        self.acceptance_plan(plan_id).await
+    }
+
+    /// Replay a plan's lots, resumptions and approval decisions, in order, on a fresh machine
+    /// and compare every lot's plan, verdict and state after, and the final state, with what
+    /// is stored.
     pub async fn replay_acceptance(&self, plan_id: i64) -> StoreResult<AcceptanceReplay> {
         let detail = self.acceptance_detail(plan_id).await?;
         let plan = &detail.plan;
@@ -985,17 +1301,16 @@ impl Store {
         .await
         .ctx("reading acceptance lots")?;
         let mut m = Switching::with_config(SwitchingConfig {
-            reduced_approved: plan.reduced_approved,
+            reduced_approved: detail.approved_at_creation,
         });
         let mut mismatches = Vec::new();
-        let resume_after = |m: &mut Switching, seq: i64, mismatches: &mut Vec<String>| {
-            if detail.resumes.iter().any(|r| r.after_seq == seq) {
-                if let Err(e) = m.resume() {
-                    mismatches.push(format!("resumption after lot {seq}: {e}"));
-                }
+        let mut approvals = detail.approvals.clone();
+        let mut decide = |m: &mut Switching, seq: i64, mismatches: &mut Vec<String>| {
+            if let (_, Some(e)) = decide_after(m, seq, &detail.resumes, &mut approvals) {
+                mismatches.push(format!("resumption after lot {seq}: {e}"));
             }
         };
-        resume_after(&mut m, 0, &mut mismatches);
+        decide(&mut m, 0, &mut mismatches);
         for (lot, (seq, stored_after)) in detail.lots.iter().zip(&rows) {
             if lot.seq != *seq || *seq != m.lots_recorded() as i64 + 1 {
                 mismatches.push(format!("lot {seq} is out of sequence"));
@@ -1005,7 +1320,12 @@ impl Store {
                 mismatches.push(format!("lot {seq}: negative lot size or defects"));
                 continue;
             };
-            match m.record(Lot::new(size, plan.inspection_level, plan.aql, defects)) {
+            let replayed = lot_facts(
+                Lot::new(size, plan.inspection_level, plan.aql, defects),
+                lot.irregular,
+                lot.resubmitted,
+            );
+            match m.record(replayed) {
                 Err(e) => mismatches.push(format!("lot {seq}: {e}")),
                 Ok(t) => {
                     let p = &t.plan;
@@ -1041,7 +1361,7 @@ impl Store {
                     }
                 }
             }
-            resume_after(&mut m, *seq, &mut mismatches);
+            decide(&mut m, *seq, &mut mismatches);
         }
         if m != plan.switching {
             mismatches.push(format!(
@@ -1053,6 +1373,7 @@ impl Store {
         Ok(AcceptanceReplay {
             lots: detail.lots.len(),
             resumes: detail.resumes.len(),
+            approvals: detail.approvals.len(),
             mismatches,
             replayed: m,
             stored: plan.switching.clone(),

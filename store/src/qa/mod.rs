@@ -16,9 +16,9 @@ mod sampling;
 mod scorecards;
 
 pub use acceptance::{
-    choose_sample, sample_rank, AcceptanceDetail, AcceptanceLot, AcceptancePlan, AcceptanceReplay,
-    AcceptanceResume, Counters, LotSample, LotSource, NewAcceptancePlan, NewLot, Reason,
-    RecordedLot, SampledCall, ScopeKind,
+    choose_sample, sample_rank, AcceptanceApproval, AcceptanceDetail, AcceptanceLot,
+    AcceptancePlan, AcceptanceReplay, AcceptanceResume, Counters, LotSample, LotSource,
+    NewAcceptancePlan, NewLot, Reason, RecordedLot, SampledCall, ScopeKind,
 };
 pub use calibration::{
     CalibrationAnswers, CalibrationCall, CalibrationDetail, CalibrationSession, CalibrationSummary,
@@ -61,6 +61,7 @@ pub mod action {
     /// An inspected lot was recorded (and the switching state moved).
     pub const ACCEPTANCE_LOT: &str = "acceptance.lot";
     pub const ACCEPTANCE_RESUME: &str = "acceptance.resume";
+    pub const ACCEPTANCE_APPROVAL: &str = "acceptance.approval";
 }
 
 /// Longest comment, dispute reason or resolution note, in characters.
