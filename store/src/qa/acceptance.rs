@@ -1094,21 +1094,7 @@ impl Store {
             }
             Err(e) => return Err(e).ctx("recording an acceptance lot"),
         };
-        let updated = sqlx::query(
-            "UPDATE acceptance_plans SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
-        )
-        .bind(&state_after)
-        .bind(now)
-        .bind(plan_id)
-        .bind(&stored)
-        .execute(&mut *tx)
-        .await
-        .ctx("updating an acceptance plan's state")?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "the plan's state changed meanwhile: reload and try again".into(),
-            ));
-        }
+        replace_state(&mut tx, plan_id, &stored, &state_after, now).await?;
         tx.commit().await.ctx("recording an acceptance lot")?;
         self.audit(
             &by.username,
@@ -1174,21 +1160,7 @@ impl Store {
             return Err(e).ctx("resuming acceptance sampling");
         }
         let state_after = serde_json::to_string(&switching).expect("a switching state serializes");
-        let updated = sqlx::query(
-            "UPDATE acceptance_plans SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
-        )
-        .bind(&state_after)
-        .bind(now)
-        .bind(plan_id)
-        .bind(&stored)
-        .execute(&mut *tx)
-        .await
-        .ctx("updating an acceptance plan's state")?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "the plan's state changed meanwhile: reload and try again".into(),
-            ));
-        }
+        replace_state(&mut tx, plan_id, &stored, &state_after, now).await?;
         tx.commit().await.ctx("resuming acceptance sampling")?;
         self.audit(
             &by.username,
@@ -1258,21 +1230,7 @@ impl Store {
         .await
         .ctx("deciding on reduced inspection")?;
         let state_after = serde_json::to_string(&switching).expect("a switching state serializes");
-        let updated = sqlx::query(
-            "UPDATE acceptance_plans SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
-        )
-        .bind(&state_after)
-        .bind(now)
-        .bind(plan_id)
-        .bind(&stored)
-        .execute(&mut *tx)
-        .await
-        .ctx("updating an acceptance plan's state")?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "the plan's state changed meanwhile: reload and try again".into(),
-            ));
-        }
+        replace_state(&mut tx, plan_id, &stored, &state_after, now).await?;
         tx.commit().await.ctx("deciding on reduced inspection")?;
         self.audit(
             &by.username,
@@ -1379,6 +1337,33 @@ impl Store {
             stored: plan.switching.clone(),
         })
     }
+}
+
+/// Replace a plan's switching state with `after`, only if it is still `before` (the state this
+/// step was computed from): another writer in between gets a Conflict, not a lost update.
+async fn replace_state(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    plan_id: i64,
+    before: &str,
+    after: &str,
+    now: i64,
+) -> StoreResult<()> {
+    let updated = sqlx::query(
+        "UPDATE acceptance_plans SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
+    )
+    .bind(after)
+    .bind(now)
+    .bind(plan_id)
+    .bind(before)
+    .execute(&mut **tx)
+    .await
+    .ctx("updating an acceptance plan's state")?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::Conflict(
+            "the plan's state changed meanwhile: reload and try again".into(),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
