@@ -19,7 +19,8 @@
 //!   F tests and confidence intervals from the F distribution in [`distributions`].
 //!
 //! Sampling plans use [`sample_size_for_proportion`]: how many calls to evaluate to estimate a
-//! rate within a margin of error.
+//! rate within a margin of error. Key drivers (which scorecard questions go with customer
+//! satisfaction) use [`pearson`] and [`spearman`] correlations with their tests and intervals.
 //!
 //! ```
 //! use earshot_stats::{wilson, mean_estimate};
@@ -57,6 +58,7 @@
 //! ```
 
 pub mod agreement;
+pub mod correlation;
 pub mod distributions;
 mod error;
 pub mod icc;
@@ -68,6 +70,9 @@ pub mod sample_size;
 pub use agreement::{
     cohen_kappa, cohen_kappa_with_confidence, fleiss_kappa, krippendorff_alpha, Alpha, Kappa,
     KappaMethod, Level,
+};
+pub use correlation::{
+    average_ranks, pearson, spearman, Correlation, CorrelationError, CorrelationMethod,
 };
 pub use error::StatsError;
 pub use icc::{icc, icc_with_confidence, Anova, IccEstimate, IccForm, IccReport};
