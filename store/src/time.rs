@@ -1,6 +1,6 @@
 //! Time in the store is Unix epoch milliseconds (UTC), the same on SQLite and PostgreSQL.
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeZone, Utc};
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
@@ -42,6 +42,40 @@ pub fn parse_local(text: &str, utc_offset_minutes: i32) -> Option<Millis> {
         .map(|t| t.timestamp_millis())
 }
 
+/// Local midnight at the start of `date`; `None` out of range.
+pub fn local_day_start(date: NaiveDate, utc_offset_minutes: i32) -> Option<Millis> {
+    let offset = FixedOffset::east_opt(utc_offset_minutes * 60)?;
+    offset
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
+        .single()
+        .map(|t| t.timestamp_millis())
+}
+
+/// The local days `from` to `to`, both included, as `[start, end)` in epoch milliseconds;
+/// `None` out of range.
+pub fn local_days(
+    from: NaiveDate,
+    to: NaiveDate,
+    utc_offset_minutes: i32,
+) -> Option<(Millis, Millis)> {
+    let end = to.checked_add_days(Days::new(1))?;
+    Some((
+        local_day_start(from, utc_offset_minutes)?,
+        local_day_start(end, utc_offset_minutes)?,
+    ))
+}
+
+/// The local dates (`YYYY-MM-DD`) of the first and last day of `[start, end)`, as a form shows
+/// a period ([`local_days`] the other way round).
+pub fn local_dates(start: Millis, end: Millis, utc_offset_minutes: i32) -> (String, String) {
+    let day = |ms: Millis| {
+        to_local(ms, utc_offset_minutes)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    (day(start), day(end - 1))
+}
+
 /// `mm:ss` (or `h:mm:ss`) for a position in a call.
 pub fn format_offset(ms: i64) -> String {
     let s = ms.max(0) / 1000;
@@ -67,6 +101,18 @@ mod tests {
             Some(ms + 16 * 3_600_000)
         );
         assert_eq!(parse_local("23/11/2026", 480), None);
+    }
+
+    #[test]
+    fn local_days_include_both_ends() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let (start, end) = local_days(d("2026-03-01"), d("2026-03-31"), 480).unwrap();
+        assert_eq!(Some(start), parse_local("2026-03-01", 480));
+        assert_eq!(Some(end), parse_local("2026-04-01", 480));
+        assert_eq!(
+            local_dates(start, end, 480),
+            ("2026-03-01".to_string(), "2026-03-31".to_string())
+        );
     }
 
     #[test]

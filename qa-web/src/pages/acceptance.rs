@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use earshot_acceptance::{
     plans, Aql, InspectionLevel, Plans, SamplingPlan, Severity, State as Inspection,
 };
@@ -20,7 +20,7 @@ use earshot_store::qa::{
     AcceptanceDetail, AcceptanceLot, AcceptancePlan, LotSample, LotSource, NewAcceptancePlan,
     NewLot, Reason, ScopeKind,
 };
-use earshot_store::time::{format_local, parse_local};
+use earshot_store::time::{format_local, local_dates, local_days};
 use earshot_store::StoreError;
 use serde::Deserialize;
 
@@ -175,16 +175,9 @@ fn local_date(t: &Texts, text: &str) -> Result<Option<NaiveDate>, String> {
 fn period(t: &Texts, from: &str, to: &str, offset: i32) -> Result<Option<(i64, i64)>, String> {
     match (local_date(t, from)?, local_date(t, to)?) {
         (None, None) => Ok(None),
-        (Some(from), Some(to)) => {
-            let midnight = |d: NaiveDate| {
-                parse_local(&d.format("%Y-%m-%d").to_string(), offset)
-                    .ok_or_else(|| t.acc.bad_date.replace("{value}", &d.to_string()))
-            };
-            let end = to
-                .checked_add_days(Days::new(1))
-                .ok_or_else(|| t.acc.bad_date.replace("{value}", &to.to_string()))?;
-            Ok(Some((midnight(from)?, midnight(end)?)))
-        }
+        (Some(from), Some(to)) => local_days(from, to, offset)
+            .map(Some)
+            .ok_or_else(|| t.acc.bad_date.replace("{value}", &to.to_string())),
         _ => Err(t.acc.period_needs_both.to_string()),
     }
 }
@@ -202,12 +195,6 @@ fn number<T: std::str::FromStr>(text: &str, message: &str) -> Result<Option<T>, 
 fn minute(ms: i64, offset: i32) -> String {
     let mut s = format_local(ms, offset);
     s.truncate(16);
-    s
-}
-
-fn day(ms: i64, offset: i32) -> String {
-    let mut s = format_local(ms, offset);
-    s.truncate(10);
     s
 }
 
@@ -688,11 +675,6 @@ fn counters(t: &Texts, p: &AcceptancePlan) -> Vec<CounterLine> {
     lines
 }
 
-/// A period of epoch ms as the local dates typed into the forms (`to` included).
-fn period_dates(from: i64, to: i64, offset: i32) -> (String, String) {
-    (day(from, offset), day(to - 1, offset))
-}
-
 struct PageInput {
     query: PageQuery,
     form: Option<LotFormView>,
@@ -761,13 +743,13 @@ async fn render_plan(
             })
             .collect(),
         href: {
-            let (from, to) = period_dates(s.period_from, s.period_to, offset);
+            let (from, to) = local_dates(s.period_from, s.period_to, offset);
             format!("/acceptance/{id}?from={from}&to={to}&seed={}", s.seed)
         },
     });
     let form = input.form.unwrap_or_else(|| match &sample {
         Some(s) => {
-            let (from, to) = period_dates(s.period_from, s.period_to, offset);
+            let (from, to) = local_dates(s.period_from, s.period_to, offset);
             LotFormView {
                 from,
                 to,
@@ -786,7 +768,7 @@ async fn render_plan(
             label: l.label.clone(),
             period: match (l.period_from, l.period_to) {
                 (Some(from), Some(to)) => {
-                    let (from, to) = period_dates(from, to, offset);
+                    let (from, to) = local_dates(from, to, offset);
                     format!("{from} – {to}")
                 }
                 _ => "—".into(),
@@ -1066,7 +1048,7 @@ mod tests {
         assert_eq!(from, 1_772_380_800_000);
         assert_eq!(to - from, 7 * 86_400_000);
         assert_eq!(
-            period_dates(from, to, 480),
+            local_dates(from, to, 480),
             ("2026-03-02".into(), "2026-03-08".into())
         );
         assert!(period(t, "2026-03-02", "", 480).is_err());

@@ -21,7 +21,7 @@ use earshot_stats::{mean_estimate, wilson, Interval, StatsError};
 use earshot_store::qa::{
     action, DashboardFilter, DayTally, GroupBy, QuestionTally, ScorecardSummary, Tally,
 };
-use earshot_store::time::{now_ms, parse_local, to_local};
+use earshot_store::time::{local_day_start, now_ms, to_local};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -232,7 +232,7 @@ fn local_date(text: &str, name: &str) -> AppResult<Option<NaiveDate>> {
 
 /// Local midnight at the start of `date`, in epoch milliseconds.
 fn day_start_ms(date: NaiveDate, utc_offset_minutes: i32) -> AppResult<i64> {
-    parse_local(&date.format("%Y-%m-%d").to_string(), utc_offset_minutes)
+    local_day_start(date, utc_offset_minutes)
         .ok_or_else(|| bad(format!("the date {date} is out of range")))
 }
 

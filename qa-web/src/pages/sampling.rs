@@ -9,12 +9,12 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, NaiveDate, TimeDelta};
+use chrono::{Datelike, NaiveDate};
 use earshot_sampling::{needed, Condition, Plan, Problem, Rule, Stratification, Target};
 use earshot_store::qa::{
     draw_estimates, DrawEstimates, DrawItem, DrawRecord, PlanDefinition, Replay, SamplingPlanRecord,
 };
-use earshot_store::time::{format_local, now_ms, parse_local, to_local};
+use earshot_store::time::{format_local, local_dates, local_days, now_ms, to_local};
 use serde::Deserialize;
 
 use super::{html, PageCtx};
@@ -45,24 +45,8 @@ pub fn period_ms(from: &str, to: &str, utc_offset_minutes: i32) -> AppResult<(i6
             "the period ends ({to}) before it starts ({from})"
         )));
     }
-    let start = |d: NaiveDate| {
-        parse_local(&d.format("%Y-%m-%d").to_string(), utc_offset_minutes)
-            .ok_or_else(|| AppError::BadRequest(format!("the date {d} is out of range")))
-    };
-    let after = to
-        .checked_add_signed(TimeDelta::days(1))
-        .ok_or_else(|| AppError::BadRequest(format!("the date {to} is out of range")))?;
-    Ok((start(from)?, start(after)?))
-}
-
-/// The local dates of `[start, end)`, both days included, as the form shows them.
-fn period_dates(start: i64, end: i64, offset: i32) -> (String, String) {
-    let day = |ms: i64| {
-        to_local(ms, offset)
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default()
-    };
-    (day(start), day(end - 1))
+    local_days(from, to, utc_offset_minutes)
+        .ok_or_else(|| AppError::BadRequest(format!("the period {from} – {to} is out of range")))
 }
 
 /// The last full calendar month, the period a plan is usually drawn for.
@@ -618,7 +602,7 @@ async fn plan_page(
 }
 
 fn draw_row(d: &DrawRecord, offset: i32) -> DrawRow {
-    let (from, to) = period_dates(d.period_from, d.period_to, offset);
+    let (from, to) = local_dates(d.period_from, d.period_to, offset);
     DrawRow {
         id: d.id,
         period: format!("{from} – {to}"),
@@ -814,7 +798,7 @@ pub async fn draw_page(
         Some(_) => Some(app.store.replay_draw(id).await?),
         None => None,
     };
-    let (from, to) = period_dates(draw.period_from, draw.period_to, offset);
+    let (from, to) = local_dates(draw.period_from, draw.period_to, offset);
     let rows = items
         .iter()
         .map(|i| item_row(t.samp, &draw.definition, i))
@@ -946,7 +930,7 @@ mod tests {
         assert_eq!(start, 1_772_294_400_000);
         assert_eq!(end - start, 31 * 86_400_000);
         assert_eq!(
-            period_dates(start, end, 480),
+            local_dates(start, end, 480),
             ("2026-03-01".to_string(), "2026-03-31".to_string())
         );
         assert!(period_ms("2026-03-31", "2026-03-01", 480).is_err());
