@@ -16,6 +16,13 @@ pub fn format_local(ms: Millis, utc_offset_minutes: i32) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// [`format_local`] to the minute, as `2026-11-23 14:05`.
+pub fn format_local_minute(ms: Millis, utc_offset_minutes: i32) -> String {
+    let mut s = format_local(ms, utc_offset_minutes);
+    s.truncate(16);
+    s
+}
+
 pub fn to_local(ms: Millis, utc_offset_minutes: i32) -> Option<DateTime<FixedOffset>> {
     let offset = FixedOffset::east_opt(utc_offset_minutes * 60)?;
     offset.timestamp_millis_opt(ms).single()

@@ -20,7 +20,7 @@ use earshot_store::qa::{
     AcceptanceDetail, AcceptanceLot, AcceptancePlan, LotSample, LotSource, NewAcceptancePlan,
     NewLot, Reason, ScopeKind,
 };
-use earshot_store::time::{format_local, local_dates, local_days};
+use earshot_store::time::{format_local_minute, local_dates, local_days};
 use earshot_store::StoreError;
 use serde::Deserialize;
 
@@ -192,12 +192,6 @@ fn number<T: std::str::FromStr>(text: &str, message: &str) -> Result<Option<T>, 
         .map_err(|_| message.replace("{value}", text))
 }
 
-fn minute(ms: i64, offset: i32) -> String {
-    let mut s = format_local(ms, offset);
-    s.truncate(16);
-    s
-}
-
 /// How a refused store call comes back to a form: its status and message; anything else is an
 /// error page.
 fn refusal(e: StoreError) -> Result<(StatusCode, String), AppError> {
@@ -328,7 +322,7 @@ async fn render_list(
             state_class: state_class(p.state()),
             lots: p.counters.lots_recorded,
             approved: p.reduced_approved,
-            updated: minute(p.updated_at, offset),
+            updated: format_local_minute(p.updated_at, offset),
             name: p.name,
         })
         .collect();
@@ -739,7 +733,7 @@ async fn render_plan(
             .map(|c| SampleCallLine {
                 call_id: c.call_id,
                 agent: c.agent.clone(),
-                started: minute(c.started_at, offset),
+                started: format_local_minute(c.started_at, offset),
             })
             .collect(),
         href: {
@@ -787,7 +781,7 @@ async fn render_plan(
             state_class: state_class(l.state_after),
             seed: l.sample_seed.clone().unwrap_or_else(|| "—".into()),
             by: l.recorded_by.clone(),
-            when: minute(l.recorded_at, offset),
+            when: format_local_minute(l.recorded_at, offset),
             why: reason_text(t, &l.reason),
         })
         .collect();
@@ -797,7 +791,7 @@ async fn render_plan(
         .map(|r| ResumeLine {
             text: t.acc.resumed_after.replace("{n}", &r.after_seq.to_string()),
             by: r.resumed_by.clone(),
-            when: minute(r.resumed_at, offset),
+            when: format_local_minute(r.resumed_at, offset),
         })
         .collect();
     let approvals = detail
@@ -817,7 +811,7 @@ async fn render_plan(
                     text
                 },
                 by: a.decided_by.clone(),
-                when: minute(a.decided_at, offset),
+                when: format_local_minute(a.decided_at, offset),
             }
         })
         .collect();

@@ -24,7 +24,7 @@ use earshot_stats::Level;
 use earshot_store::calls::{Call, CallFilter, Recording};
 use earshot_store::qa::calibration_report::{Agreement, AMBIGUITY_THRESHOLD};
 use earshot_store::qa::{CalibrationDetail, CalibrationReport, CalibrationSession, NewCalibration};
-use earshot_store::time::format_local;
+use earshot_store::time::format_local_minute;
 use earshot_store::users::Role;
 use earshot_store::StoreError;
 
@@ -43,13 +43,6 @@ const RECENT_CALLS: usize = 30;
 pub const TREND_SESSIONS: i64 = 20;
 
 // ----- formatting, shared with the API --------------------------------------------------------
-
-/// A local time to the minute.
-fn minute(ms: i64, offset: i32) -> String {
-    let mut s = format_local(ms, offset);
-    s.truncate(16);
-    s
-}
 
 /// An agreement coefficient as the report writes it: three decimals.
 /// A value within rounding of zero is written `0.000`, never `-0.000`.
@@ -228,7 +221,7 @@ async fn render_list(
                 mine,
                 mine_class,
                 closed,
-                created: minute(s.session.created_at, offset),
+                created: format_local_minute(s.session.created_at, offset),
             }
         })
         .collect();
@@ -260,7 +253,7 @@ async fn render_list(
             .take(RECENT_CALLS)
             .map(|c| CallChoice {
                 id: c.call.id,
-                started: minute(c.call.started_at, offset),
+                started: format_local_minute(c.call.started_at, offset),
                 agent: c.call.agent.clone().unwrap_or_else(|| "—".into()),
                 queue: c.call.queue.clone().unwrap_or_else(|| "—".into()),
                 checked: form.calls.contains(&c.call.id),
@@ -473,7 +466,7 @@ async fn render_session(
             CallLine {
                 call_id: c.call_id,
                 position: c.position,
-                started: minute(c.started_at, offset),
+                started: format_local_minute(c.started_at, offset),
                 agent: c.agent.clone().unwrap_or_else(|| "—".into()),
                 queue: c.queue.clone().unwrap_or_else(|| "—".into()),
                 answered: answers.map_or(0, BTreeMap::len),
@@ -488,7 +481,7 @@ async fn render_session(
         .map(|p| PersonLine {
             name: person_name(&p.username, &p.display_name),
             expert: p.is_expert,
-            submitted: p.submitted_at.map(|at| minute(at, offset)),
+            submitted: p.submitted_at.map(|at| format_local_minute(at, offset)),
         })
         .collect();
     let status = error.as_ref().map(|e| e.0);
@@ -498,8 +491,11 @@ async fn render_session(
         title: detail.session.title.clone(),
         card: card_name(&detail.session),
         created_by: detail.session.created_by.clone(),
-        created: minute(detail.session.created_at, offset),
-        closed: detail.session.closed_at.map(|at| minute(at, offset)),
+        created: format_local_minute(detail.session.created_at, offset),
+        closed: detail
+            .session
+            .closed_at
+            .map(|at| format_local_minute(at, offset)),
         questions: def.questions().count(),
         calls,
         submitted: participants
@@ -712,7 +708,7 @@ async fn render_call(
         id,
         title: detail.session.title.clone(),
         card: card_name(&detail.session),
-        call_started: minute(call.started_at, app.config.utc_offset_minutes),
+        call_started: format_local_minute(call.started_at, app.config.utc_offset_minutes),
         call,
         recording,
         start_at: None,
@@ -948,7 +944,7 @@ pub async fn report(
                 |c| {
                     format!(
                         "#{call_id} · {} · {}",
-                        minute(c.started_at, offset),
+                        format_local_minute(c.started_at, offset),
                         c.agent.as_deref().unwrap_or("—")
                     )
                 },
@@ -1143,7 +1139,7 @@ pub async fn trend(State(app): State<App>, ctx: Ctx, principal: Principal) -> Ap
         .await?;
     let (reviewers, cells) = trend_table(&sessions);
     let label = |s: &CalibrationSession| {
-        let day = minute(s.created_at, offset);
+        let day = format_local_minute(s.created_at, offset);
         format!("#{} {}", s.id, day.get(5..10).unwrap_or(&day))
     };
     // A line for everyone with a deviation in at least one session (an expert has none in
@@ -1177,7 +1173,7 @@ pub async fn trend(State(app): State<App>, ctx: Ctx, principal: Principal) -> Ap
         .map(|((s, r), row)| TrendRow {
             id: s.id,
             title: s.title.clone(),
-            date: minute(s.created_at, offset),
+            date: format_local_minute(s.created_at, offset),
             basis: if r.raters.iter().any(|x| x.is_expert) {
                 t.cal.basis_expert
             } else {
