@@ -127,6 +127,9 @@ pub enum MenuAction {
     Queue(QueueId),
     /// Go to another menu.
     Menu(MenuId),
+    /// Opt in to the post-call survey, then go to that menu. The choice stays with the call
+    /// (the agent is never told); whether a survey follows is decided when the agent hangs up.
+    Survey(MenuId),
     /// Play this menu's prompt again (counts as a repeat).
     Repeat,
     /// End the call.
@@ -431,7 +434,9 @@ impl RoutingConfig {
                             queue: queue.clone(),
                         });
                     }
-                    MenuAction::Menu(target) if !ids.contains(target) => {
+                    MenuAction::Menu(target) | MenuAction::Survey(target)
+                        if !ids.contains(target) =>
+                    {
                         errors.push(ConfigError::UnknownMenuTarget {
                             menu: menu.id.clone(),
                             key,
@@ -486,7 +491,8 @@ mod tests {
                 {"id": "main", "prompt": "welcome", "timeout_ms": 5000, "max_repeats": 2,
                  "entries": {"1": {"queue": "sales"}, "2": {"menu": "more"}, "9": "hangup"}},
                 {"id": "more", "prompt": "more", "timeout_ms": 5000, "max_repeats": 1,
-                 "entries": {"*": "repeat", "0": {"menu": "main"}, "1": {"queue": "spanish"}}}
+                 "entries": {"*": "repeat", "0": {"menu": "main"}, "1": {"queue": "spanish"},
+                             "5": {"survey": "main"}}}
               ]
             }"#,
         )
@@ -502,6 +508,10 @@ mod tests {
         assert_eq!(sales.wrap_up_ms, 0);
         assert_eq!(config.queues[1].strategy, Strategy::SkillsBased);
         assert_eq!(config.menus[1].entries[&'*'], MenuAction::Repeat);
+        assert_eq!(
+            config.menus[1].entries[&'5'],
+            MenuAction::Survey("main".into())
+        );
         let json = serde_json::to_string(&config).unwrap();
         assert_eq!(
             serde_json::from_str::<RoutingConfig>(&json).unwrap(),
@@ -618,6 +628,15 @@ mod tests {
         assert_eq!(
             message(&c),
             "menu 'more': key '2' goes to unknown menu 'lost'"
+        );
+
+        let mut c = base();
+        c.menus[1]
+            .entries
+            .insert('5', MenuAction::Survey("thanks".into()));
+        assert_eq!(
+            message(&c),
+            "menu 'more': key '5' goes to unknown menu 'thanks'"
         );
 
         let mut c = base();

@@ -5,6 +5,10 @@
 //! ([`IvrSession::digit`]). The key timeout starts only when the prompt has finished playing; a key
 //! pressed during a prompt stops it (barge-in) and is handled at once.
 //!
+//! A key whose action is [`MenuAction::Survey`] opts the caller in to the post-call survey
+//! ([`IvrOutput::SurveyOptIn`], before the next menu's prompt) and then behaves like a menu key.
+//! The runtime keeps that choice to itself until the call ends.
+//!
 //! Repeats: a timeout, an unknown key and the menu's own [`MenuAction::Repeat`] key each count as a
 //! repeat of the current menu; the count starts again in every menu entered. The repeat that makes
 //! the count exceed `max_repeats` hangs up instead of replaying.
@@ -25,6 +29,8 @@ pub enum IvrOutput {
     Play(PromptId),
     /// Stop the prompt playing now (the caller pressed a key); do not report it finished.
     StopPrompt,
+    /// The caller opted in to the post-call survey (emitted before the next menu plays).
+    SurveyOptIn,
     /// The IVR is done: put the call in this queue.
     Route(QueueId),
     /// The IVR is done: hang up.
@@ -151,6 +157,7 @@ pub struct IvrSession {
     repeats: u32,
     path: Vec<PathStep>,
     outcome: Option<IvrOutcome>,
+    survey_opt_in: bool,
     outputs: VecDeque<IvrOutput>,
 }
 
@@ -186,7 +193,7 @@ impl IvrSession {
         let mut pending = vec![first];
         while let Some(menu) = pending.pop() {
             for (&key, action) in &menu.entries {
-                let MenuAction::Menu(target) = action else {
+                let (MenuAction::Menu(target) | MenuAction::Survey(target)) = action else {
                     continue;
                 };
                 if menus.contains_key(target) {
@@ -209,6 +216,7 @@ impl IvrSession {
             repeats: 0,
             path: Vec::new(),
             outcome: None,
+            survey_opt_in: false,
             outputs: VecDeque::new(),
         };
         session.play_menu();
@@ -227,6 +235,11 @@ impl IvrSession {
     /// How the session ended, once it has.
     pub fn outcome(&self) -> Option<&IvrOutcome> {
         self.outcome.as_ref()
+    }
+
+    /// Whether the caller opted in to the post-call survey on the way.
+    pub fn survey_opt_in(&self) -> bool {
+        self.survey_opt_in
     }
 
     pub fn is_finished(&self) -> bool {
@@ -262,6 +275,13 @@ impl IvrSession {
                 self.finish(IvrOutput::Route(queue.clone()), IvrOutcome::Routed(queue))
             }
             MenuAction::Menu(menu) => {
+                self.current = menu;
+                self.repeats = 0;
+                self.play_menu();
+            }
+            MenuAction::Survey(menu) => {
+                self.survey_opt_in = true;
+                self.outputs.push_back(IvrOutput::SurveyOptIn);
                 self.current = menu;
                 self.repeats = 0;
                 self.play_menu();
@@ -402,6 +422,7 @@ mod tests {
                         ('2', MenuAction::Queue("sales".into())),
                         ('*', MenuAction::Repeat),
                         ('9', MenuAction::Hangup),
+                        ('5', MenuAction::Survey("thanks".into())),
                     ],
                 ),
                 menu(
@@ -414,6 +435,12 @@ mod tests {
                     ],
                 ),
                 menu("orphan", 0, None, &[]),
+                menu(
+                    "thanks",
+                    0,
+                    None,
+                    &[('1', MenuAction::Queue("sales".into()))],
+                ),
             ],
         }
     }
@@ -564,6 +591,43 @@ mod tests {
             ]
         );
         assert!(s.is_finished());
+    }
+
+    #[test]
+    fn the_survey_key_opts_in_before_the_next_menu_plays() {
+        let mut s = start(0);
+        s.prompt_finished(4_000);
+        assert!(!s.survey_opt_in());
+        s.digit('5', 4_500);
+        assert_eq!(
+            outputs(&mut s),
+            [
+                play("main-prompt"),
+                IvrOutput::SurveyOptIn,
+                play("thanks-prompt")
+            ]
+        );
+        assert!(s.survey_opt_in());
+        assert_eq!(s.current_menu(), &MenuId::from("thanks"));
+        assert_eq!(s.poll_timeout(), None, "the new menu's prompt plays");
+        s.prompt_finished(6_000);
+        assert_eq!(s.poll_timeout(), Some(11_000), "6 000 + the menu's 5 000");
+        s.digit('1', 7_000);
+        assert_eq!(outputs(&mut s), [IvrOutput::Route("sales".into())]);
+        assert_eq!(s.display_path().to_string(), "main:5>thanks:1");
+        assert!(s.survey_opt_in(), "the choice outlives the IVR");
+    }
+
+    #[test]
+    fn a_survey_key_to_an_unknown_menu_is_refused_at_start() {
+        let mut c = config();
+        c.menus.retain(|m| m.id.as_str() != "thanks");
+        assert_eq!(
+            IvrSession::start(CallId(1), &c, &"main".into(), 0)
+                .unwrap_err()
+                .to_string(),
+            "menu 'main': key '5' goes to unknown menu 'thanks'"
+        );
     }
 
     #[test]

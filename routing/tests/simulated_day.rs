@@ -607,6 +607,8 @@ impl Sim {
                     }
                 }
                 IvrOutput::Play(_) => self.caller_listens(call, &menu),
+                // This simulated day's menus have no survey key.
+                IvrOutput::SurveyOptIn => {}
                 IvrOutput::Route(queue) => {
                     self.ivr.remove(&call);
                     self.clear_ivr_deadline(call);

@@ -403,6 +403,20 @@ impl Question {
     pub fn parse_web(&self, value: &str) -> Result<crate::Answer, crate::AnswerError> {
         crate::Answer::from_web(self.kind, value)
     }
+
+    /// Whether `answer` is a low one, worth a supervisor's look (an alert, a sampling rule):
+    /// CSAT 1–2 (dissatisfied), NPS 0–6 (a detractor), CES 1–3 (the caller disagreed that it was
+    /// easy), or "no" to the first-contact-resolution question. "No" to any other yes/no
+    /// question is not low: its meaning depends on the wording, which the store cannot read.
+    pub fn is_low(&self, answer: crate::Answer) -> bool {
+        match (self.kind, answer) {
+            (QuestionKind::Csat, crate::Answer::Score(v)) => v <= 2,
+            (QuestionKind::Nps, crate::Answer::Score(v)) => v <= 6,
+            (QuestionKind::Ces, crate::Answer::Score(v)) => v <= 3,
+            (QuestionKind::YesNo, crate::Answer::No) => self.first_contact_resolution,
+            _ => false,
+        }
+    }
 }
 
 /// Whether `key` is a valid question key: `[a-z0-9_-]{1,64}` (the scorecard rule).
@@ -841,5 +855,32 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("stars"), "{err}");
+    }
+
+    #[test]
+    fn low_answers() {
+        use crate::Answer::{No, Score, Yes};
+        let low = |kind: QuestionKind, fcr: bool, a: crate::Answer| {
+            let mut q = question("q", kind);
+            q.first_contact_resolution = fcr;
+            q.is_low(a)
+        };
+        // CSAT 1–2 of 1–5, NPS 0–6 (detractors) of 0–10, CES 1–3 of 1–7.
+        let lows = |kind: QuestionKind| -> Vec<u8> {
+            let (min, max) = kind.scale().unwrap();
+            (min..=max)
+                .filter(|&v| low(kind, false, Score(v)))
+                .collect()
+        };
+        assert_eq!(lows(QuestionKind::Csat), vec![1, 2]);
+        assert_eq!(lows(QuestionKind::Nps), vec![0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(lows(QuestionKind::Ces), vec![1, 2, 3]);
+        // "No" is low only on the first-contact-resolution question.
+        assert!(low(QuestionKind::YesNo, true, No));
+        assert!(!low(QuestionKind::YesNo, true, Yes));
+        assert!(!low(QuestionKind::YesNo, false, No));
+        // An answer that does not fit the kind is never low.
+        assert!(!low(QuestionKind::Csat, false, No));
+        assert!(!low(QuestionKind::YesNo, true, Score(0)));
     }
 }

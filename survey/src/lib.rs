@@ -8,8 +8,12 @@
 //!   1–5, NPS 0–10, CES 1–7, yes/no), prompts per language, and [`Definition::validate`];
 //! - [`answer`]: [`Answer::from_keypad`] and [`Answer::from_web`], with errors that quote the
 //!   input (how NPS 10 is typed on a keypad is documented there);
+//! - [`keypad`]: the keypad survey after the call as a sans-IO state machine ([`KeypadSurvey`]:
+//!   prompts, barge-in, invalid keys and timeouts with retries);
 //! - [`metrics`]: CSAT, NPS, CES, first-contact resolution and response rate from SQL-style
-//!   counts and sums, each with a confidence interval.
+//!   counts and sums, each with a confidence interval;
+//! - [`drivers`]: the key-driver view's correlation of each QA measure with a survey answer
+//!   and its [`Verdict`] (predicts satisfaction, works against it, no evidence, too few).
 //!
 //! Correlating survey answers with QA scores (the key-driver view) uses
 //! `earshot_stats::correlation` on [`Answer::value`].
@@ -45,6 +49,8 @@
 
 pub mod answer;
 pub mod definition;
+pub mod drivers;
+pub mod keypad;
 pub mod metrics;
 pub mod sample;
 
@@ -53,6 +59,8 @@ pub use definition::{
     is_valid_audio_key, is_valid_key, Definition, DefinitionError, Language, Problem, ProblemKind,
     Prompt, Question, QuestionKind, UnknownLanguage,
 };
+pub use drivers::{by_strength, driver, Driver, Verdict};
+pub use keypad::{KeypadConfig, KeypadOutput, KeypadSurvey, PromptRef, QuestionResult};
 pub use metrics::{
     ces, csat, fcr, nps, nps_with_method, response_rate, MetricError, NetScore, NpsCategory,
     NpsMethod, Share,
