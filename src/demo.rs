@@ -92,6 +92,37 @@ pub async fn publish_demo_scorecard(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Publish the example survey (`earshot_survey::sample::example`) and offer it to every caller
+/// of the demo calls' queue when the store has no survey yet, so that the survey pages, web
+/// links and metrics have something to show.
+pub async fn publish_demo_survey(store: &Store) -> anyhow::Result<()> {
+    if !store.surveys().await?.is_empty() {
+        return Ok(());
+    }
+    let draft = store
+        .create_survey(&earshot_survey::sample::example(), "demo")
+        .await?;
+    let v = store.publish_survey(draft.survey_id, "demo").await?;
+    store
+        .set_survey_assignment(
+            &earshot_store::surveys::SurveyAssignment {
+                queue: "cards".into(),
+                survey_id: v.survey_id,
+                offer: earshot_store::surveys::Offer::All,
+                alert_on_low: true,
+                updated_by: String::new(),
+                updated_at: 0,
+            },
+            "demo",
+        )
+        .await?;
+    eprintln!(
+        "demo: published the example survey {:?} v{} for queue cards",
+        v.definition.name, v.version
+    );
+    Ok(())
+}
+
 /// Silence before the first line and between lines.
 const LEAD_MS: u32 = 700;
 const GAP_MS: u32 = 600;

@@ -172,6 +172,9 @@ pub async fn run(mut config: Config, args: UpArgs) -> anyhow::Result<ExitCode> {
             if let Err(e) = crate::demo::publish_demo_scorecard(&store).await {
                 eprintln!("demo: {e:#}");
             }
+            if let Err(e) = crate::demo::publish_demo_survey(&store).await {
+                eprintln!("demo: {e:#}");
+            }
             if let Err(e) = crate::demo::import_demo_calls(&store, &config).await {
                 eprintln!("demo: {e:#}");
             }
@@ -225,6 +228,11 @@ fn recorder_config(
         max_attempts: config.indexer.max_attempts,
         recorder_name: hostname(),
         reload_every: std::time::Duration::from_secs(2),
+        keypad: earshot_survey::KeypadConfig {
+            answer_timeout_ms: config.sip.survey_answer_timeout_ms.max(1),
+            inter_digit_ms: config.sip.survey_inter_digit_ms.max(1),
+            max_attempts: config.sip.survey_tries.max(1),
+        },
     })
 }
 

@@ -10,35 +10,34 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sqlx::Row;
 use support::audio::{self, correlate};
+use support::earshot::{
+    agent_phone as phone_with, apply, capture_filter, earshot, log_dir, models_dir, prompt_ms,
+    register, scratch, up, write_named, Up,
+};
 use support::pcap::{Codec, RtpStream};
 use support::sipp::{self, Sipp, Transport};
 use support::tshark::Capture;
 
-const BIN: &str = env!("CARGO_BIN_EXE_earshot");
-
-fn models_dir() -> PathBuf {
-    std::env::var_os("EARSHOT_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| support::workspace().join(".cache/models"))
+/// `earshot apply` of `config`, then `earshot up` (with the indexer when `indexer`).
+fn start(data: &Path, config: &str, indexer: bool) -> Up {
+    apply(data, config);
+    up(data, indexer)
 }
 
-fn earshot(data: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env("EARSHOT_DATA_DIR", data)
-        .env("EARSHOT_MODELS_DIR", models_dir())
-        .env("EARSHOT_INDEXER_THREADS", "2")
-        .env_remove("EARSHOT_CONFIG")
-        .env_remove("EARSHOT_DATABASE_URL")
-        .env_remove("EARSHOT_OBJECT_STORE_URL")
-        .current_dir(data);
-    cmd
+/// A sipp phone for agent `user` that takes one call.
+fn agent_phone(
+    work: &Path,
+    template: &str,
+    user: &str,
+    vars: &[(&str, &str)],
+) -> (support::sipp::SippProcess, u16, u16) {
+    phone_with(work, template, user, vars, 1)
 }
 
 /// The routing configuration of these tests: one trunk from loopback into menu `main`, where
@@ -102,176 +101,6 @@ entry_menu = "main"
 language = "en"
 max_calls = 10
 "#
-    )
-}
-
-struct Up {
-    child: Child,
-    data: PathBuf,
-    sip: SocketAddr,
-    rtp: (u16, u16),
-}
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Up {
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.data.join("up.log")).unwrap_or_default()
-    }
-
-    async fn db(&self) -> sqlx::SqlitePool {
-        let url = format!(
-            "sqlite://{}?mode=ro",
-            self.data.join("earshot.db").display()
-        );
-        sqlx::SqlitePool::connect(&url).await.unwrap()
-    }
-}
-
-/// `earshot apply` the configuration, then `earshot up` with SIP on a free port.
-fn start(data: &Path, config: &str, indexer: bool) -> Up {
-    let file = data.join("routing.toml");
-    std::fs::write(&file, config).unwrap();
-    let out = earshot(data).arg("apply").arg(&file).output().unwrap();
-    assert!(
-        out.status.success(),
-        "earshot apply: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sip_port = sipp::free_port().unwrap();
-    let web_port = sipp::free_port().unwrap();
-    // A private RTP range per test, so tests running in parallel never share ports.
-    let lo = 30_000 + (sip_port % 300) * 100;
-    let rtp = (lo, lo + 98);
-    let log = std::fs::File::create(data.join("up.log")).unwrap();
-    let mut cmd = earshot(data);
-    cmd.env("EARSHOT_SIP_RTP_PORTS", format!("{}-{}", rtp.0, rtp.1))
-        .env("RUST_LOG", "earshot=info,earshot_recorder=debug")
-        .args(["up", "--no-fetch", "--sip"])
-        .arg(format!("127.0.0.1:{sip_port}"))
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{web_port}"));
-    if !indexer {
-        cmd.arg("--no-indexer");
-    }
-    let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
-    let up = Up {
-        child,
-        data: data.to_owned(),
-        sip: SocketAddr::from(([127, 0, 0, 1], sip_port)),
-        rtp,
-    };
-    // Ready when the SIP port answers OPTIONS (prompts are generated first on a fresh start).
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    sock.set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
-    let mut buf = [0u8; 2048];
-    loop {
-        let options = format!(
-            "OPTIONS sip:probe@{sip} SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch=z9hG4bK{n}\r\nFrom: <sip:probe@{me}>;tag=p\r\nTo: <sip:probe@{sip}>\r\nCall-ID: ready-{n}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-            sip = up.sip,
-            me = sock.local_addr().unwrap(),
-            n = Instant::now().elapsed().as_nanos()
-        );
-        sock.send_to(options.as_bytes(), up.sip).unwrap();
-        if let Ok(n) = sock.recv(&mut buf) {
-            if buf[..n].starts_with(b"SIP/2.0 200") {
-                break;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "earshot up did not answer SIP:\n{}",
-            up.log()
-        );
-    }
-    up
-}
-
-/// Register `user`'s phone (whose UAS listens on `contact_port`) with its password.
-fn register(work: &Path, up: &Up, user: &str, password: &str, contact_port: u16) {
-    let scenario = write_named(
-        work,
-        "register",
-        &format!("register-{user}"),
-        &[
-            ("user", user),
-            ("password", password),
-            ("contact_port", &contact_port.to_string()),
-            ("expires", "300"),
-        ],
-    );
-    let outcome = Sipp::new(scenario, sipp::free_port().unwrap())
-        .remote(up.sip)
-        .calls(1)
-        .log_dir(log_dir(&work.join(format!("register-{user}"))))
-        .run()
-        .unwrap();
-    outcome
-        .ensure_success(&format!("registration of {user}"))
-        .unwrap();
-}
-
-/// A sipp phone for `user` from `template`, listening and ready.
-fn agent_phone(
-    work: &Path,
-    template: &str,
-    user: &str,
-    vars: &[(&str, &str)],
-) -> (support::sipp::SippProcess, u16, u16) {
-    let port = sipp::free_port().unwrap();
-    let media = sipp::free_media_port().unwrap();
-    let mut all = vec![("user", user)];
-    all.extend_from_slice(vars);
-    let scenario = write_named(work, template, &format!("{template}-{user}"), &all);
-    let mut phone = Sipp::new(scenario, port)
-        .media_port(media)
-        .calls(1)
-        .timeout(Duration::from_secs(60))
-        .log_dir(log_dir(&work.join(format!("phone-{user}"))))
-        .spawn()
-        .unwrap();
-    phone.wait_listening(Duration::from_secs(10)).unwrap();
-    (phone, port, media)
-}
-
-/// Render `tests/sipp/<template>.xml.in` to `work/<name>.xml`.
-fn write_named(work: &Path, template: &str, name: &str, vars: &[(&str, &str)]) -> PathBuf {
-    let text = sipp::render(&sipp::template(template).unwrap(), vars).unwrap();
-    let path = work.join(format!("{name}.xml"));
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// A private scratch area for one test: `data` for Earshot, `work` for the peers' files.
-fn scratch() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::create_dir_all(&work).unwrap();
-    (dir, data, work)
-}
-
-/// A directory for sipp's logs.
-fn log_dir(path: &Path) -> PathBuf {
-    std::fs::create_dir_all(path).unwrap();
-    path.to_owned()
-}
-
-fn capture_filter(ports: &[u16], rtp: (u16, u16)) -> String {
-    let ports: Vec<String> = ports.iter().map(|p| format!("port {p}")).collect();
-    format!(
-        "(udp or tcp) and ({} or portrange {}-{})",
-        ports.join(" or "),
-        rtp.0,
-        rtp.1
     )
 }
 
@@ -946,7 +775,7 @@ async fn at_maximum_wait_the_caller_hears_the_closing_prompt_and_is_hung_up_on()
 
     // The prompts went out as RTP in the caller's codec: the menu (cut by the digit), music on
     // hold while waiting, then the whole closing message, before Earshot's BYE.
-    let closed = earshot_recorder_prompt_ms(&data, "en", "closed");
+    let closed = prompt_ms(&data, "en", "closed");
     let sip = wire.sip_messages().unwrap();
     let bye = sip_time(&sip, "BYE", Some(up.sip), "BYE");
     let answered = sip_time(&sip, "200", Some(up.sip), "INVITE");
@@ -973,16 +802,4 @@ async fn at_maximum_wait_the_caller_hears_the_closing_prompt_and_is_hung_up_on()
         prompts.packets
     );
     assert_eq!(prompts.lost, 0);
-}
-
-/// How long the prompt file Earshot generated lasts.
-fn earshot_recorder_prompt_ms(data: &Path, language: &str, name: &str) -> u64 {
-    let wav = audio::load_wav(
-        &data
-            .join("prompts")
-            .join(language)
-            .join(format!("{name}.wav")),
-    )
-    .unwrap();
-    wav.duration_ms()
 }

@@ -58,6 +58,8 @@ pub enum Control {
         side: Side,
         media: LegMedia,
     },
+    /// Stop relaying between the legs (the agent hung up; the caller stays for the survey).
+    Unbridge,
     Close {
         summary: Box<CallSummary>,
     },
@@ -299,6 +301,15 @@ async fn run(
                         sidecar.agent = agent_name;
                         sidecar.queue = queue;
                         sidecar.connected_at = Some(earshot_store::time::now_ms());
+                        let _ = sidecar.write(&wav_path);
+                    }
+                    Control::Unbridge => {
+                        // From now on nothing goes to the agent leg and nothing from it is
+                        // recorded: its channel stays silent on the same clock while the
+                        // caller's keys and voice are still recorded.
+                        bridged = false;
+                        agent_leg = None;
+                        sidecar.talk_ended_at = Some(earshot_store::time::now_ms());
                         let _ = sidecar.write(&wav_path);
                     }
                     Control::Update { side, media } => match side {

@@ -1,6 +1,6 @@
 //! Between the store and the switch: the routing configuration read from the store (agents,
-//! queues, menus, trunks, credentials) turned into the routing core's types, and the switch's
-//! events written back as rows.
+//! queues, menus, trunks, credentials, and the post-call survey each queue's callers get)
+//! turned into the routing core's types, and the switch's events written back as rows.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,6 +11,7 @@ use earshot_routing::{
 use earshot_store::routing::{
     self as store_routing, AgentEventRow, AgentLive, QueueEventKind, QueueEventRow, QueueLive,
 };
+use earshot_store::surveys::QueueSurvey;
 use earshot_store::{Store, StoreResult};
 use sha2::{Digest, Sha256};
 
@@ -19,11 +20,38 @@ use crate::switch::{Directory, StoreOp, Trunk};
 /// A fingerprint of the configuration, to reload only when something changed.
 pub type Version = [u8; 32];
 
-/// Read the whole routing configuration from the store.
+/// Read the whole routing configuration from the store, with the queues' surveys.
 pub async fn load(store: &Store, _realm: &str) -> StoreResult<(Directory, Version)> {
     let cfg = store.routing_config().await?;
-    let version: Version = Sha256::digest(serde_json::to_vec(&cfg).unwrap_or_default()).into();
-    Ok((convert(&cfg), version))
+    let surveys = store.queue_surveys().await?;
+    let version = fingerprint(&cfg, &surveys);
+    let mut dir = convert(&cfg);
+    dir.surveys = surveys
+        .into_iter()
+        .map(|qs| (qs.queue.clone(), qs))
+        .collect();
+    Ok((dir, version))
+}
+
+/// SHA-256 over the routing configuration and each queue's survey (queue, offer, version and
+/// its definition), so that assigning a survey, changing its offer or publishing a new version
+/// reloads the switch like a routing change does.
+pub fn fingerprint(cfg: &store_routing::RoutingConfig, surveys: &[QueueSurvey]) -> Version {
+    let mut hash = Sha256::new();
+    hash.update(serde_json::to_vec(cfg).unwrap_or_default());
+    let mut surveys: Vec<&QueueSurvey> = surveys.iter().collect();
+    surveys.sort_by(|a, b| a.queue.cmp(&b.queue));
+    for qs in surveys {
+        let part = serde_json::json!({
+            "queue": qs.queue,
+            "offer": qs.offer,
+            "version_id": qs.version_id,
+            "definition": qs.definition,
+        });
+        hash.update(b"\n");
+        hash.update(serde_json::to_vec(&part).unwrap_or_default());
+    }
+    hash.finalize().into()
 }
 
 /// Like [`load`], but `None` when nothing changed since `version`.
@@ -101,6 +129,9 @@ pub fn convert(cfg: &store_routing::RoutingConfig) -> Directory {
                         store_routing::MenuAction::Menu(m) => {
                             MenuAction::Menu(MenuId::new(m.clone()))
                         }
+                        store_routing::MenuAction::Survey(m) => {
+                            MenuAction::Survey(MenuId::new(m.clone()))
+                        }
                         store_routing::MenuAction::Repeat => MenuAction::Repeat,
                         store_routing::MenuAction::Hangup => MenuAction::Hangup,
                     };
@@ -134,6 +165,7 @@ pub fn convert(cfg: &store_routing::RoutingConfig) -> Directory {
         },
         trunks,
         credentials,
+        surveys: BTreeMap::new(),
     }
 }
 
@@ -240,5 +272,40 @@ fn name_of<T: serde::Serialize>(value: &T) -> String {
         Ok(serde_json::Value::String(s)) => s,
         Ok(other) => other.to_string(),
         Err(_) => String::from("unknown"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use earshot_store::surveys::Offer;
+
+    fn survey(queue: &str, offer: Offer, version_id: i64) -> QueueSurvey {
+        QueueSurvey {
+            queue: queue.into(),
+            offer,
+            version_id,
+            definition: earshot_survey::sample::example(),
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_surveys() {
+        let cfg = store_routing::RoutingConfig::default();
+        let base = [
+            survey("cards", Offer::OptIn, 3),
+            survey("loans", Offer::All, 4),
+        ];
+        let v = fingerprint(&cfg, &base);
+        assert_ne!(v, fingerprint(&cfg, &[]), "assigning a survey reloads");
+        let mut reordered = base.clone();
+        reordered.reverse();
+        assert_eq!(v, fingerprint(&cfg, &reordered), "order does not matter");
+        let mut offer = base.clone();
+        offer[0].offer = Offer::Share { share: 0.5 };
+        assert_ne!(v, fingerprint(&cfg, &offer), "a new offer reloads");
+        let mut version = base.clone();
+        version[1].version_id = 5;
+        assert_ne!(v, fingerprint(&cfg, &version), "a new version reloads");
     }
 }

@@ -1,5 +1,6 @@
 //! From a finished spool file to a stored call: hash, upload, one transaction for the call
-//! record (with its routing facts), the recording row and the transcription job.
+//! record (with its routing facts and its keypad survey response), the recording row and the
+//! transcription job.
 //!
 //! The spool file is deleted only after the transaction commits; if anything fails it stays in
 //! the spool with its sidecar and the next start of the recorder tries again, so a store outage
@@ -57,6 +58,9 @@ pub struct Sidecar {
     pub agent: Option<String>,
     pub connected_at: Option<i64>,
     pub ivr_path: String,
+    /// When the agent hung up while the caller stayed for the survey (talk time ends there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talk_ended_at: Option<i64>,
 }
 
 impl Sidecar {
@@ -102,10 +106,14 @@ impl Sidecar {
             connected_at: self.connected_at,
             ended_at,
             wait_ms: None,
-            talk_ms: self.connected_at.map(|c| ended_at - c),
+            talk_ms: self
+                .connected_at
+                .map(|c| self.talk_ended_at.unwrap_or(ended_at) - c),
             hangup_by: HangupBy::System,
             outcome: Outcome::Failed,
             dtmf: String::new(),
+            // A survey in progress at the crash is not in the sidecar: its answers are lost.
+            survey: None,
         }
     }
 }
@@ -178,13 +186,30 @@ pub async fn store_call(
             Outcome::Failed => CallOutcome::Failed,
         }),
     };
-    let insert = store.insert_routed_call(&call, &recording, max_attempts.max(1), &routing);
-    let id = upload_then_insert(store, &object_key, Bytes::from(bytes), insert)
-        .await
-        .map_err(|source| FinalizeError::Store {
-            path: wav.to_owned(),
-            source,
-        })?;
+    let bytes = Bytes::from(bytes);
+    let insert = store.insert_routed_call(
+        &call,
+        &recording,
+        max_attempts.max(1),
+        &routing,
+        summary.survey.as_ref(),
+    );
+    let stored = match upload_then_insert(store, &object_key, bytes.clone(), insert).await {
+        // The recording must never be lost because the store refuses the survey that came with
+        // it (a version withdrawn meanwhile, a question it no longer knows): store the call alone.
+        Err(StoreError::Invalid(reason)) if summary.survey.is_some() => {
+            tracing::error!(call = %summary.call_ref, %reason,
+                            "the keypad survey was refused; storing the call without it");
+            let insert =
+                store.insert_routed_call(&call, &recording, max_attempts.max(1), &routing, None);
+            upload_then_insert(store, &object_key, bytes, insert).await
+        }
+        other => other,
+    };
+    let id = stored.map_err(|source| FinalizeError::Store {
+        path: wav.to_owned(),
+        source,
+    })?;
     let _ = tokio::fs::remove_file(Sidecar::path_for(wav)).await;
     let _ = tokio::fs::remove_file(wav).await;
     Ok(id)
@@ -193,4 +218,49 @@ pub async fn store_call(
 /// Whisper's language code for a trunk language (`zh-TW` → `zh`).
 fn language_code(language: &str) -> &str {
     language.split(['-', '_']).next().unwrap_or(language)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sidecar() -> Sidecar {
+        Sidecar {
+            call_ref: "c".into(),
+            sip_call_id: "s".into(),
+            trunk: "pstn".into(),
+            language: "en".into(),
+            caller: None,
+            callee: None,
+            started_at: 1_000,
+            queue: Some("cards".into()),
+            agent: Some("1001".into()),
+            connected_at: Some(3_000),
+            ivr_path: "main:1".into(),
+            talk_ended_at: None,
+        }
+    }
+
+    #[test]
+    fn a_recovered_call_talked_until_the_agent_hung_up_if_it_went_on_to_a_survey() {
+        // Recorded 20 s from 1 000: ended at 21 000; connected at 3 000.
+        assert_eq!(sidecar().into_summary(20_000).talk_ms, Some(18_000));
+        let surveyed = Sidecar {
+            talk_ended_at: Some(13_000),
+            ..sidecar()
+        };
+        let summary = surveyed.into_summary(20_000);
+        assert_eq!(summary.talk_ms, Some(10_000), "13 000 − 3 000");
+        assert_eq!(summary.ended_at, 21_000);
+        assert!(summary.survey.is_none(), "the answers were only in memory");
+    }
+
+    #[test]
+    fn sidecars_written_before_surveys_still_read() {
+        let mut json = serde_json::to_value(sidecar()).unwrap();
+        assert!(json.get("talk_ended_at").is_none(), "left out when unset");
+        json.as_object_mut().unwrap().remove("talk_ended_at");
+        let back: Sidecar = serde_json::from_value(json).unwrap();
+        assert_eq!(back.talk_ended_at, None);
+    }
 }

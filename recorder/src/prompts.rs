@@ -9,14 +9,25 @@
 //! The default set is generated at start-up with espeak-ng when a file is missing, so a fresh
 //! install speaks both languages without any recording session. Music on hold is a comfort
 //! sentence followed by a short synthesized melody, looped by the player.
+//!
+//! The post-call survey's questions are prompts too, `survey-v{version}-{key}.wav` in each
+//! language the survey is offered in, made by [`make_survey_prompts`] when the routing
+//! directory (re)loads: from the recording the survey names in the object store, else spoken
+//! from the question's text.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::collections::BTreeSet;
+
 use earshot_audio::{decode_wav, encode_wav, Audio, Encoding};
 use earshot_media::prompt::Prompt;
+use earshot_store::surveys::QueueSurvey;
+use earshot_store::Store;
 use thiserror::Error;
+
+use crate::survey;
 
 /// The languages of the default set, with the espeak-ng voice that speaks each.
 pub const LANGUAGES: [(&str, &str); 2] = [("zh-TW", "cmn"), ("en", "en-us")];
@@ -25,7 +36,7 @@ pub const LANGUAGES: [(&str, &str); 2] = [("zh-TW", "cmn"), ("en", "en-us")];
 pub const RATE: u32 = 8_000;
 
 /// The default prompts: name, zh-TW text, English text.
-pub const DEFAULTS: [(&str, &str, &str); 7] = [
+pub const DEFAULTS: [(&str, &str, &str); 11] = [
     (
         "main-menu",
         "您好，歡迎致電。信用卡服務請按一，貸款服務請按二，其他服務請按三。重聽請按九。",
@@ -61,6 +72,26 @@ pub const DEFAULTS: [(&str, &str, &str); 7] = [
         "正在為您轉接專員，請稍候。",
         "Connecting you to an agent, please wait.",
     ),
+    (
+        survey::OFFER_PROMPT,
+        "通話結束後，如願意參加簡短的服務滿意度調查，請按一；直接繼續，請按二。",
+        "To take a short survey after your call, press 1. To continue, press 2.",
+    ),
+    (
+        survey::INTRO_PROMPT,
+        "請不要掛斷，接下來請您回答幾個關於這通電話的簡短問題。",
+        "Please stay on the line for a short survey about this call.",
+    ),
+    (
+        survey::INVALID_PROMPT,
+        "很抱歉，您的輸入無效。",
+        "Sorry, that is not a valid answer.",
+    ),
+    (
+        survey::THANKS_PROMPT,
+        "感謝您的寶貴意見，再見。",
+        "Thank you for your answers. Goodbye.",
+    ),
 ];
 
 #[derive(Debug, Error)]
@@ -88,6 +119,14 @@ pub enum PromptError {
         name: String,
         language: String,
         detail: String,
+    },
+    #[error("survey prompt recording {key:?} cannot be fetched from the object store: {detail}")]
+    Fetch { key: String, detail: String },
+    #[error("survey prompt recording {key:?} is not usable audio: {source}")]
+    Recording {
+        key: String,
+        #[source]
+        source: earshot_media::prompt::PromptError,
     },
     #[error("prompt {name:?} in {language} is missing: put a WAV file at {path}")]
     Missing {
@@ -216,19 +255,145 @@ pub fn ensure_defaults(dir: &Path) -> Result<usize, PromptError> {
             if name == "moh" {
                 speech.extend(melody());
             }
-            let wav = encode_wav(&Audio::mono(RATE, speech), Encoding::Pcm { bits: 16 });
-            // Write then rename, so a crash never leaves half a prompt under the real name.
-            let tmp = path.with_extension("wav.tmp");
-            std::fs::write(&tmp, &wav)
-                .and_then(|()| std::fs::rename(&tmp, &path))
-                .map_err(|source| PromptError::Write {
-                    path: path.clone(),
-                    source,
-                })?;
+            write_prompt(&path, speech)?;
             made += 1;
         }
     }
     Ok(made)
+}
+
+/// Make the question prompts of the queues' survey versions that are not made yet: for every
+/// question and every language of the survey, `dir/<language>/survey-v{version}-{key}.wav`.
+/// Each comes from the recording the question names in the object store when there is one and
+/// it decodes, else it is spoken from the question's text (a broken recording is logged with
+/// its key and why). Returns how many files were made.
+///
+/// A published survey version never changes, so a file once made stays right; text-to-speech
+/// runs on a blocking thread, and the caller runs this off the switch's task.
+pub async fn make_survey_prompts<'a>(
+    store: &Store,
+    dir: &Path,
+    surveys: impl IntoIterator<Item = &'a QueueSurvey>,
+) -> usize {
+    let mut seen = BTreeSet::new();
+    let mut made = 0;
+    for qs in surveys {
+        if !seen.insert(qs.version_id) {
+            continue; // one version assigned to several queues
+        }
+        for question in &qs.definition.questions {
+            for language in &qs.definition.languages {
+                let Some(prompt) = question.prompts.get(language) else {
+                    continue; // validation refuses this; nothing to play
+                };
+                let tag = language.tag();
+                let name = survey::question_prompt(qs.version_id, &question.key);
+                let path = dir.join(tag).join(format!("{name}.wav"));
+                if path.exists() {
+                    continue;
+                }
+                match make_survey_prompt(store, dir, &name, tag, prompt).await {
+                    Ok(samples) => match write_prompt(&path, samples) {
+                        Ok(()) => made += 1,
+                        Err(e) => tracing::error!(error = %e, "survey prompt not written"),
+                    },
+                    Err(e) => tracing::error!(
+                        error = %e,
+                        version = qs.version_id,
+                        question = %question.key,
+                        language = tag,
+                        "survey prompt cannot be made; callers will hear nothing for this question"
+                    ),
+                }
+            }
+        }
+    }
+    made
+}
+
+/// One question prompt's audio: the recording if usable, else text-to-speech.
+async fn make_survey_prompt(
+    store: &Store,
+    dir: &Path,
+    name: &str,
+    language: &str,
+    prompt: &earshot_survey::Prompt,
+) -> Result<Vec<f32>, PromptError> {
+    if let Some(key) = &prompt.audio {
+        match recorded_prompt(store, key).await {
+            Ok(samples) => return Ok(samples),
+            Err(e) => tracing::warn!(
+                error = %e,
+                prompt = name,
+                language,
+                "survey prompt recording refused; speaking the question's text instead"
+            ),
+        }
+    }
+    let voice = LANGUAGES
+        .iter()
+        .find(|(l, _)| *l == language)
+        .map_or("en-us", |(_, v)| *v);
+    let lang_dir = dir.join(language);
+    std::fs::create_dir_all(&lang_dir).map_err(|source| PromptError::Write {
+        path: lang_dir.clone(),
+        source,
+    })?;
+    let (name, language, voice, text) = (
+        name.to_owned(),
+        language.to_owned(),
+        voice.to_owned(),
+        prompt.text.clone(),
+    );
+    let fail_name = name.clone();
+    let fail_language = language.clone();
+    tokio::task::spawn_blocking(move || speak(&lang_dir, &name, &language, &voice, &text))
+        .await
+        .map_err(|e| PromptError::Speak {
+            name: fail_name,
+            language: fail_language,
+            detail: e.to_string(),
+        })?
+}
+
+/// A survey prompt recording from the object store, decoded (any WAV the audio crate reads) to
+/// mono f32 at [`RATE`].
+pub async fn recorded_prompt(store: &Store, key: &str) -> Result<Vec<f32>, PromptError> {
+    let bytes = store
+        .get_object(key)
+        .await
+        .map_err(|e| PromptError::Fetch {
+            key: key.to_owned(),
+            detail: e.to_string(),
+        })?;
+    let prompt = Prompt::from_wav_bytes(&bytes).map_err(|source| PromptError::Recording {
+        key: key.to_owned(),
+        source,
+    })?;
+    Ok(prompt
+        .samples()
+        .iter()
+        .map(|&s| f32::from(s) / 32_768.0)
+        .collect())
+}
+
+/// Write mono samples at [`RATE`] as a 16-bit WAV (making its directory), then rename, so a
+/// crash never leaves half a prompt under the real name.
+fn write_prompt(path: &Path, samples: Vec<f32>) -> Result<(), PromptError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| PromptError::Write {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let wav = encode_wav(&Audio::mono(RATE, samples), Encoding::Pcm { bits: 16 });
+    let tmp = path.with_extension("wav.tmp");
+    std::fs::write(&tmp, &wav)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|source| PromptError::Write {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 /// Speak `text` with espeak-ng, as mono f32 at [`RATE`]. espeak-ng writes a file (its
@@ -322,6 +487,94 @@ mod tests {
             .require(dir.path(), "zh-TW", ["no-such-prompt"])
             .unwrap_err();
         assert!(err.to_string().contains("no-such-prompt.wav"), "{err}");
+    }
+
+    /// A survey version with two questions in English and Traditional Chinese.
+    fn queue_survey(queue: &str, version_id: i64) -> QueueSurvey {
+        let mut definition = earshot_survey::sample::example();
+        definition.questions.truncate(2);
+        let satisfaction = &mut definition.questions[0].prompts;
+        // English: a good recording (0.5 s at 16 kHz, stereo); Chinese: a broken one.
+        satisfaction
+            .get_mut(&earshot_survey::Language::En)
+            .unwrap()
+            .audio = Some("survey/good.wav".into());
+        satisfaction
+            .get_mut(&earshot_survey::Language::ZhTw)
+            .unwrap()
+            .audio = Some("survey/broken.wav".into());
+        definition.questions[1]
+            .prompts
+            .values_mut()
+            .for_each(|p| p.audio = None);
+        QueueSurvey {
+            queue: queue.into(),
+            offer: earshot_store::surveys::Offer::OptIn,
+            version_id,
+            definition,
+        }
+    }
+
+    #[tokio::test]
+    async fn survey_prompts_come_from_recordings_or_speech_and_are_made_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = earshot_store::testing::sqlite_store(dir.path())
+            .await
+            .unwrap();
+        let tone: Vec<f32> = (0..8_000)
+            .map(|i| 0.5 * (i as f32 * 440.0 * std::f32::consts::TAU / 16_000.0).sin())
+            .collect();
+        let good = encode_wav(
+            &Audio::stereo(16_000, tone.clone(), tone),
+            Encoding::Pcm { bits: 16 },
+        );
+        store
+            .put_object("survey/good.wav", good.into())
+            .await
+            .unwrap();
+        store
+            .put_object("survey/broken.wav", b"RIFF\0\0\0\0WAVEjunk".to_vec().into())
+            .await
+            .unwrap();
+        let err = recorded_prompt(&store, "survey/broken.wav")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("survey/broken.wav"), "{err}");
+        let err = recorded_prompt(&store, "survey/missing.wav")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("survey/missing.wav"), "{err}");
+
+        let prompts = dir.path().join("prompts");
+        // The same version on two queues is made once: 2 questions × 2 languages = 4 files.
+        let surveys = [queue_survey("cards", 7), queue_survey("loans", 7)];
+        assert_eq!(make_survey_prompts(&store, &prompts, &surveys).await, 4);
+        assert_eq!(
+            make_survey_prompts(&store, &prompts, &surveys).await,
+            0,
+            "made once"
+        );
+        let lib = PromptLibrary::load(&prompts).unwrap();
+        assert_eq!(lib.len(), 4);
+        // The recording: 8 000 frames at 16 kHz = 500 ms = 4 000 samples at 8 kHz.
+        let recorded = lib.get("en", "survey-v7-satisfaction").unwrap();
+        assert_eq!(recorded.samples().len(), 4_000);
+        // The broken recording and the text-only question are spoken: seconds, not silence.
+        for (language, name) in [
+            ("zh-TW", "survey-v7-satisfaction"),
+            ("zh-TW", "survey-v7-resolved"),
+            ("en", "survey-v7-resolved"),
+        ] {
+            let spoken = lib.get(language, name).unwrap();
+            let samples = spoken.samples();
+            assert!(
+                samples.len() > RATE as usize,
+                "{language} {name}: {}",
+                samples.len()
+            );
+            let loud = samples.iter().filter(|s| s.unsigned_abs() > 3000).count();
+            assert!(loud > samples.len() / 50, "{language} {name}: too quiet");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::call_media::{self, Control, MediaContext, MediaHandle};
 use crate::directory;
 use crate::finalize::{store_call, Sidecar};
 use crate::prompts::PromptLibrary;
-use crate::switch::{MediaCommand, MediaEvent, StoreOp, Switch, SwitchConfig};
+use crate::switch::{Directory, MediaCommand, MediaEvent, StoreOp, Switch, SwitchConfig};
 
 /// How the shell is set up.
 #[derive(Debug, Clone)]
@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub recorder_name: String,
     /// How often the routing configuration is re-read from the store.
     pub reload_every: Duration,
+    /// The keypad survey's timing: answer and inter-digit timeouts, tries per question.
+    pub keypad: earshot_survey::KeypadConfig,
 }
 
 enum Input {
@@ -111,15 +113,17 @@ pub async fn serve(
         tracing::warn!(recovered, "calls recovered from the spool");
     }
     crate::prompts::ensure_defaults(&cfg.prompts_dir)?;
+    let (dir, mut version) = directory::load(&store, &cfg.switch.realm).await?;
+    // The survey questions' prompts before the first call (the switch's task is not running yet).
+    crate::prompts::make_survey_prompts(&store, &cfg.prompts_dir, dir.surveys.values()).await;
     let prompts = Arc::new(std::sync::RwLock::new(Arc::new(PromptLibrary::load(
         &cfg.prompts_dir,
     )?)));
-    let (dir, mut version) = directory::load(&store, &cfg.switch.realm).await?;
     let origin = Instant::now();
     let mut switch_cfg = cfg.switch.clone();
     switch_cfg.epoch_at_zero = earshot_store::time::now_ms();
     let epoch_at_zero = switch_cfg.epoch_at_zero;
-    let mut switch = Switch::new(switch_cfg, dir);
+    let mut switch = Switch::new(switch_cfg, dir).with_keypad_config(cfg.keypad);
 
     let udp = Arc::new(udp);
     let (in_tx, mut in_rx) = mpsc::unbounded_channel::<Input>();
@@ -186,6 +190,10 @@ pub async fn serve(
     let mut calls: HashMap<CallId, MediaHandle> = HashMap::new();
     let mut tcp_conns: HashMap<SocketAddr, mpsc::UnboundedSender<Vec<u8>>> = HashMap::new();
     let mut reload = tokio::time::interval(cfg.reload_every);
+    // Reloads run in a task of their own (store reads, survey prompts by text-to-speech, prompt
+    // files), one at a time, and hand their result back here.
+    let (reloaded_tx, mut reloaded_rx) = mpsc::unbounded_channel::<Reloaded>();
+    let mut reloading = false;
     let now_of = |t: Instant| t.saturating_duration_since(origin).as_millis() as u64;
 
     loop {
@@ -210,17 +218,28 @@ pub async fn serve(
             }
             Some((ev, at)) = media_rx.recv() => switch.handle_media_event(ev, now_of(at)),
             _ = tokio::time::sleep_until(wake.into()) => switch.handle_timeout(now_of(Instant::now())),
-            _ = reload.tick() => {
-                match directory::load_if_changed(&store, &cfg.switch.realm, version).await {
-                    Ok(Some((dir, v))) => {
+            _ = reload.tick(), if !reloading => {
+                reloading = true;
+                tokio::spawn(reload_directory(
+                    store.clone(),
+                    cfg.switch.realm.clone(),
+                    cfg.prompts_dir.clone(),
+                    version,
+                    reloaded_tx.clone(),
+                ));
+            }
+            Some(reloaded) = reloaded_rx.recv() => {
+                reloading = false;
+                match reloaded {
+                    Ok(Some((dir, v, lib))) => {
                         version = v;
                         tracing::info!("routing configuration reloaded");
-                        if let Ok(lib) = PromptLibrary::load(&cfg.prompts_dir) {
+                        if let Some(lib) = lib {
                             if let Ok(mut slot) = prompts.write() {
                                 *slot = Arc::new(lib);
                             }
                         }
-                        if let Err(e) = switch.reconfigure(dir, now_of(Instant::now())) {
+                        if let Err(e) = switch.reconfigure(*dir, now_of(Instant::now())) {
                             tracing::error!(error = %e, "new routing configuration refused; the previous one stays");
                         }
                     }
@@ -229,7 +248,12 @@ pub async fn serve(
                 }
             }
         }
-        // Drain everything the switch wants done.
+        // Drain everything the switch wants done. Media commands first: they are channel sends,
+        // and an `Unbridge` must reach the call's media task before our 200 to the agent's BYE
+        // leaves, so no more of the caller's audio is relayed once the agent is told it hung up.
+        while let Some(cmd) = switch.poll_media() {
+            dispatch_media(&ctx, &mut calls, cmd);
+        }
         while let Some(t) = switch.poll_transmit() {
             match t.transport {
                 Transport::Udp => {
@@ -260,14 +284,47 @@ pub async fn serve(
                 },
             }
         }
-        while let Some(cmd) = switch.poll_media() {
-            dispatch_media(&ctx, &mut calls, cmd);
-        }
         while let Some(op) = switch.poll_store() {
             let _ = store_tx.send(op);
         }
     }
     Ok(())
+}
+
+/// A reload's result: the new directory, its fingerprint and the prompt library (if the prompt
+/// files could be read), or nothing when nothing changed.
+type Reloaded = Result<Option<(Box<Directory>, directory::Version, Option<PromptLibrary>)>, String>;
+
+/// Read the routing configuration if it changed since `version`; then make the prompts of any
+/// new survey version and read the prompt files again, so that a survey is offered only once
+/// its questions can be played. Runs off the switch's task.
+async fn reload_directory(
+    store: Store,
+    realm: String,
+    prompts_dir: PathBuf,
+    version: directory::Version,
+    done: mpsc::UnboundedSender<Reloaded>,
+) {
+    let result = match directory::load_if_changed(&store, &realm, version).await {
+        Ok(Some((dir, v))) => {
+            crate::prompts::make_survey_prompts(&store, &prompts_dir, dir.surveys.values()).await;
+            let lib = tokio::task::spawn_blocking(move || PromptLibrary::load(&prompts_dir))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+            let lib = match lib {
+                Ok(lib) => Some(lib),
+                Err(e) => {
+                    tracing::error!(error = %e, "prompt files cannot be read; the previous ones stay");
+                    None
+                }
+            };
+            Ok(Some((Box::new(dir), v, lib)))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    };
+    let _ = done.send(result);
 }
 
 fn dispatch_media(ctx: &MediaContext, calls: &mut HashMap<CallId, MediaHandle>, cmd: MediaCommand) {
@@ -320,6 +377,7 @@ fn dispatch_media(ctx: &MediaContext, calls: &mut HashMap<CallId, MediaHandle>, 
         MediaCommand::Update { call, side, media } => {
             send(calls, call, Control::Update { side, media })
         }
+        MediaCommand::Unbridge { call } => send(calls, call, Control::Unbridge),
         MediaCommand::Close { call, summary } => {
             send(calls, call, Control::Close { summary });
             calls.remove(&call);

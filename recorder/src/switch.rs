@@ -14,6 +14,14 @@
 //! Hold (re-INVITE with `sendonly`/`inactive`/`0.0.0.0`) is answered by us on the leg that sent
 //! it; the other leg keeps its dialog unchanged, and the recorder hears silence on the held
 //! side, of the right length.
+//!
+//! Post-call survey: a caller who pressed the IVR's survey key is only remembered here. When
+//! the agent hangs up and the queue has a survey for this caller ([`crate::survey::enrolment`]),
+//! the agent's BYE is answered and the ACD told the call ended (wrap-up starts), but the caller
+//! is not hung up on: the media plane stops relaying to the agent ([`MediaCommand::Unbridge`])
+//! and keeps recording, and the caller answers the [`KeypadSurvey`] with DTMF. When it is done
+//! the caller gets our BYE; the answers go to the store with the call, and talk time ends at
+//! the agent's hang-up.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -31,6 +39,8 @@ use earshot_sip::transaction::{
     TuEvent,
 };
 use earshot_sip::{Message, Method, NameAddr, Request, Response, Transport, Uri, Via};
+use earshot_store::surveys::{NewKeypadResponse, OfferReason, QueueSurvey};
+use earshot_survey::{KeypadConfig, KeypadOutput, KeypadSurvey, Language};
 
 use crate::finalize::Sidecar;
 use crate::limits::{PortPool, RateLimiter};
@@ -74,6 +84,8 @@ pub struct Directory {
     pub trunks: Vec<Trunk>,
     /// SIP username → HA1 (md5 of `user:realm:password`).
     pub credentials: HashMap<String, String>,
+    /// Queue name → the keypad survey its callers may get after the agent hangs up.
+    pub surveys: BTreeMap<String, QueueSurvey>,
 }
 
 /// Which side of a call.
@@ -117,6 +129,12 @@ pub enum MediaCommand {
         agent: LegMedia,
         agent_name: Option<String>,
         queue: Option<String>,
+    },
+    /// The agent hung up and the caller stays for the survey: stop relaying to the agent leg at
+    /// once (the caller's keys and voice must never reach the agent) and ignore what it sends;
+    /// keep recording both channels on the call's clock (the agent's now silent).
+    Unbridge {
+        call: CallId,
     },
     /// A re-INVITE changed a leg's media (hold, unhold, a new address).
     Update {
@@ -193,12 +211,17 @@ pub struct CallSummary {
     /// Epoch ms.
     pub started_at: i64,
     pub connected_at: Option<i64>,
+    /// The end of the call, the survey after the agent's hang-up included.
     pub ended_at: i64,
     pub wait_ms: Option<i64>,
+    /// Connected until the agent's or the caller's hang-up, never the survey.
     pub talk_ms: Option<i64>,
     pub hangup_by: HangupBy,
     pub outcome: Outcome,
+    /// The caller's keys in the IVR and while talking (survey answers are in `survey`).
     pub dtmf: String,
+    /// The keypad survey the caller heard after the agent hung up, partial if they hung up.
+    pub survey: Option<NewKeypadResponse>,
 }
 
 /// Rows for the store.
@@ -229,6 +252,18 @@ enum Phase {
     Bridged,
     /// Playing a closing message; hang up when it ends.
     Closing,
+    /// The agent hung up; the caller answers the survey.
+    Survey(Box<SurveyRun>),
+}
+
+/// A keypad survey in progress.
+struct SurveyRun {
+    survey: KeypadSurvey,
+    version_id: i64,
+    reason: OfferReason,
+    language: Language,
+    /// When the agent hung up.
+    started: Millis,
 }
 
 struct Offer {
@@ -269,6 +304,11 @@ struct Call {
     ivr_path: String,
     dtmf: String,
     deadline: Millis,
+    /// Pressed the IVR's survey key. Kept here only: never in SIP, the live view or the queue
+    /// events.
+    survey_opt_in: bool,
+    /// When the agent hung up, if the call went on into the survey.
+    agent_hung_up_at: Option<Millis>,
 }
 
 pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO";
@@ -296,6 +336,7 @@ pub struct Switch {
     live_dirty: bool,
     live_next: Millis,
     agents_online: std::collections::HashSet<String>,
+    keypad: KeypadConfig,
     pub stats: SwitchStats,
 }
 
@@ -331,8 +372,16 @@ impl Switch {
             live_dirty: true,
             live_next: 0,
             agents_online: Default::default(),
+            keypad: KeypadConfig::default(),
             stats: SwitchStats::default(),
         }
+    }
+
+    /// The keypad survey's timing (answer and inter-digit timeouts, tries); the default is
+    /// [`KeypadConfig::default`]. Surveys already running keep theirs.
+    pub fn with_keypad_config(mut self, keypad: KeypadConfig) -> Self {
+        self.keypad = keypad;
+        self
     }
 
     /// New agents, queues, menus or trunks from the store; calls in progress keep going.
@@ -384,8 +433,10 @@ impl Switch {
                 }
             };
             consider(Some(call.deadline));
-            if let Phase::Ivr(ivr) = &call.phase {
-                consider(ivr.poll_timeout());
+            match &call.phase {
+                Phase::Ivr(ivr) => consider(ivr.poll_timeout()),
+                Phase::Survey(run) => consider(run.survey.poll_timeout()),
+                _ => {}
             }
         }
         next
@@ -447,11 +498,19 @@ impl Switch {
                 let Some(c) = self.calls.get_mut(&call) else {
                     return;
                 };
-                c.dtmf.push(digit);
-                if let Phase::Ivr(ivr) = &mut c.phase {
-                    ivr.digit(digit, now);
+                match &mut c.phase {
+                    Phase::Survey(run) => {
+                        run.survey.digit(digit, now);
+                        self.drive_survey(call, now);
+                    }
+                    phase => {
+                        c.dtmf.push(digit);
+                        if let Phase::Ivr(ivr) = phase {
+                            ivr.digit(digit, now);
+                        }
+                        self.drive_ivr(call, now);
+                    }
                 }
-                self.drive_ivr(call, now);
             }
             MediaEvent::PromptFinished { call } => {
                 let Some(c) = self.calls.get_mut(&call) else {
@@ -463,6 +522,10 @@ impl Switch {
                         self.drive_ivr(call, now);
                     }
                     Phase::Closing => self.end_call(call, HangupBy::System, Outcome::NoAnswer, now),
+                    Phase::Survey(run) => {
+                        run.survey.prompt_finished(now);
+                        self.drive_survey(call, now);
+                    }
                     _ => {}
                 }
             }
@@ -507,14 +570,24 @@ impl Switch {
             };
             if now >= call.deadline {
                 tracing::warn!(call = id.0, "call reached the maximum duration");
-                self.end_call(id, HangupBy::System, Outcome::Failed, now);
+                // A survey cut short still followed a conversation with the agent.
+                let outcome = match call.phase {
+                    Phase::Survey(_) => Outcome::Answered,
+                    _ => Outcome::Failed,
+                };
+                self.end_call(id, HangupBy::System, outcome, now);
                 continue;
             }
-            if let Phase::Ivr(ivr) = &mut call.phase {
-                if ivr.poll_timeout().is_some_and(|t| t <= now) {
+            match &mut call.phase {
+                Phase::Ivr(ivr) if ivr.poll_timeout().is_some_and(|t| t <= now) => {
                     ivr.handle_timeout(now);
                     self.drive_ivr(id, now);
                 }
+                Phase::Survey(run) if run.survey.poll_timeout().is_some_and(|t| t <= now) => {
+                    run.survey.handle_timeout(now);
+                    self.drive_survey(id, now);
+                }
+                _ => {}
             }
         }
         self.drain_acd(now);
@@ -774,6 +847,7 @@ impl Switch {
             agent: None,
             connected_at: None,
             ivr_path: String::new(),
+            talk_ended_at: None,
         };
         self.media.push_back(MediaCommand::Open {
             call: id,
@@ -808,6 +882,8 @@ impl Switch {
                 ivr_path: String::new(),
                 dtmf: String::new(),
                 deadline: now + self.cfg.max_call_ms,
+                survey_opt_in: false,
+                agent_hung_up_at: None,
             },
         );
         self.stats.calls_accepted += 1;
@@ -834,6 +910,9 @@ impl Switch {
             Method::Ack => self.on_ack(&req),
             Method::Bye => {
                 self.respond(&key, &req, 200, "OK", now);
+                if side == Side::Agent && self.start_survey(id, now) {
+                    return;
+                }
                 let by = match side {
                     Side::Caller => HangupBy::Caller,
                     Side::Agent => HangupBy::Agent,
@@ -1042,6 +1121,7 @@ impl Switch {
                 IvrOutput::StopPrompt => {
                     self.media.push_back(MediaCommand::StopPrompt { call: id })
                 }
+                IvrOutput::SurveyOptIn => call.survey_opt_in = true,
                 IvrOutput::Route(queue) => {
                     call.phase = Phase::Queued;
                     call.queued_at = Some(now);
@@ -1062,6 +1142,83 @@ impl Switch {
                 }
                 IvrOutput::Hangup { .. } => {
                     self.end_call(id, HangupBy::System, Outcome::NoAnswer, now);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The agent hung up: go on into the survey if the call's queue has one for this caller
+    /// (see [`crate::survey::enrolment`]). Returns whether it did; if not, the call ends as
+    /// usual.
+    fn start_survey(&mut self, id: CallId, now: Millis) -> bool {
+        let Some(call) = self.calls.get(&id) else {
+            return false;
+        };
+        if !matches!(call.phase, Phase::Bridged) || call.connected_at.is_none() {
+            return false; // never a survey without a conversation
+        }
+        let Some(qs) = call
+            .queue
+            .as_ref()
+            .and_then(|q| self.dir.surveys.get(q.as_str()))
+        else {
+            return false;
+        };
+        let Some(reason) = crate::survey::enrolment(qs.offer, call.survey_opt_in, &call.call_ref)
+        else {
+            return false;
+        };
+        let Some(language) = qs.definition.language_for(call.language.parse().ok()) else {
+            tracing::warn!(queue = %qs.queue, "the queue's survey has no language; skipped");
+            return false;
+        };
+        let run = SurveyRun {
+            survey: KeypadSurvey::start(&qs.definition, self.keypad),
+            version_id: qs.version_id,
+            reason,
+            language,
+            started: now,
+        };
+        // The agent's side of the call is over: its dialog is gone, the ACD puts the agent in
+        // wrap-up, talk time stops here.
+        acd_ok(self.acd.call_ended(id, now));
+        self.dialogs
+            .retain(|_, (c, side)| !(*c == id && *side == Side::Agent));
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.agent_hung_up_at = Some(now);
+            call.phase = Phase::Survey(Box::new(run));
+        }
+        self.media.push_back(MediaCommand::Unbridge { call: id });
+        self.live_dirty = true;
+        self.drain_acd(now);
+        self.drive_survey(id, now);
+        true
+    }
+
+    fn drive_survey(&mut self, id: CallId, now: Millis) {
+        loop {
+            let Some(call) = self.calls.get_mut(&id) else {
+                return;
+            };
+            let Phase::Survey(run) = &mut call.phase else {
+                return;
+            };
+            let Some(out) = run.survey.poll_output() else {
+                return;
+            };
+            match out {
+                KeypadOutput::Play(prompt) => self.media.push_back(MediaCommand::Play {
+                    call: id,
+                    prompt: crate::survey::prompt_name(run.version_id, &prompt),
+                    language: run.language.tag().to_owned(),
+                    looped: false,
+                }),
+                KeypadOutput::StopPrompt => {
+                    self.media.push_back(MediaCommand::StopPrompt { call: id })
+                }
+                KeypadOutput::Done => {
+                    self.end_call(id, HangupBy::System, Outcome::Answered, now);
                     return;
                 }
             }
@@ -1231,7 +1388,7 @@ impl Switch {
 
     fn outcome_if_ended_now(&self, id: CallId) -> Outcome {
         match self.calls.get(&id).map(|c| &c.phase) {
-            Some(Phase::Bridged) => Outcome::Answered,
+            Some(Phase::Bridged | Phase::Survey(_)) => Outcome::Answered,
             Some(Phase::Closing) => Outcome::NoAnswer,
             _ => Outcome::Abandoned,
         }
@@ -1262,7 +1419,7 @@ impl Switch {
             let _ = self.tx.send_request(bye, dest, call.caller_transport, now);
         }
         if let Some(agent) = &mut call.agent {
-            if from_side != Some(Side::Agent) {
+            if from_side != Some(Side::Agent) && call.agent_hung_up_at.is_none() {
                 let bye = agent.dialog.request(Method::Bye, self.via(agent.transport));
                 let _ = self.tx.send_request(bye, agent.dest, agent.transport, now);
             }
@@ -1276,8 +1433,9 @@ impl Switch {
         match &call.phase {
             Phase::Bridged => acd_ok(self.acd.call_ended(id, now)),
             Phase::Queued => acd_ok(self.acd.caller_left(id, now)),
-            // The ACD forgot a closed call when it said Close.
-            Phase::Closing | Phase::Ivr(_) => {}
+            // The ACD forgot a closed call when it said Close, and a surveyed one when the
+            // agent hung up.
+            Phase::Closing | Phase::Ivr(_) | Phase::Survey(_) => {}
         }
         self.dialogs.retain(|_, (c, _)| *c != id);
         self.ports.give_back(call.caller_port);
@@ -1286,6 +1444,18 @@ impl Switch {
         let wait_ms = call
             .queued_at
             .map(|q| call.connected_at.unwrap_or(now).saturating_sub(q) as i64);
+        let talk_end = call.agent_hung_up_at.unwrap_or(now);
+        let survey = match &call.phase {
+            Phase::Survey(run) => Some(NewKeypadResponse {
+                survey_version_id: run.version_id,
+                reason: run.reason,
+                language: run.language,
+                started_at: epoch(run.started),
+                ended_at: epoch(now),
+                answers: crate::survey::answers(run.survey.results()),
+            }),
+            _ => None,
+        };
         let summary = CallSummary {
             call_ref: call.call_ref.clone(),
             sip_call_id: call.caller_dialog.id.call_id.clone(),
@@ -1300,10 +1470,11 @@ impl Switch {
             connected_at: call.connected_at.map(epoch),
             ended_at: epoch(now),
             wait_ms,
-            talk_ms: call.connected_at.map(|c| now.saturating_sub(c) as i64),
+            talk_ms: call.connected_at.map(|c| talk_end.saturating_sub(c) as i64),
             hangup_by: by,
             outcome,
             dtmf: call.dtmf.clone(),
+            survey,
         };
         self.media.push_back(MediaCommand::Close {
             call: id,

@@ -15,6 +15,8 @@ use earshot_routing::{
 };
 use earshot_sip::digest::{self, Challenge};
 use earshot_sip::{Message, Response, Transport};
+use earshot_store::surveys::{Offer, OfferReason, QueueSurvey};
+use earshot_survey::Language;
 
 const PW: &str = "secret";
 
@@ -75,6 +77,7 @@ fn directory(agents: &[&str]) -> Directory {
             .iter()
             .map(|a| (a.to_string(), digest::ha1(a, "earshot", PW)))
             .collect::<HashMap<_, _>>(),
+        surveys: Default::default(),
     }
 }
 
@@ -83,20 +86,21 @@ fn switch(agents: &[&str]) -> Switch {
 }
 
 fn switch_with(agents: &[&str], max_calls: usize, rate: u32) -> Switch {
-    Switch::new(
-        SwitchConfig {
-            sip_addr: addr(5060),
-            media_ip: "127.0.0.1".parse().unwrap(),
-            realm: "earshot".into(),
-            max_calls,
-            rate_per_second: rate,
-            rate_burst: rate,
-            rtp_ports: (40_000, 40_100),
-            epoch_at_zero: 1_700_000_000_000,
-            max_call_ms: 3_600_000,
-        },
-        directory(agents),
-    )
+    Switch::new(config(max_calls, rate, 3_600_000), directory(agents))
+}
+
+fn config(max_calls: usize, rate: u32, max_call_ms: u64) -> SwitchConfig {
+    SwitchConfig {
+        sip_addr: addr(5060),
+        media_ip: "127.0.0.1".parse().unwrap(),
+        realm: "earshot".into(),
+        max_calls,
+        rate_per_second: rate,
+        rate_burst: rate,
+        rtp_ports: (40_000, 40_100),
+        epoch_at_zero: 1_700_000_000_000,
+        max_call_ms,
+    }
 }
 
 /// Everything the switch sent, parsed, with its destination.
@@ -445,4 +449,409 @@ fn limits_refuse_calls_over_the_maximum_and_drop_a_flood() {
         1,
         "another source is still answered"
     );
+}
+
+// ----- the post-call keypad survey -----
+
+const SURVEY_VERSION: i64 = 42;
+
+/// `main` gains a survey key (5: opt in, then `main` again) and `cards` the example survey
+/// (satisfaction CSAT, resolved yes/no, recommend NPS, effort CES) with `offer`; 1001 and
+/// 1002 are registered (phones on ports 6001 and 6002).
+fn survey_switch(offer: Offer, max_call_ms: u64) -> Switch {
+    let mut dir = directory(&["1001", "1002"]);
+    dir.routing.menus[0]
+        .entries
+        .insert('5', MenuAction::Survey(MenuId::new("main")));
+    dir.surveys.insert(
+        "cards".into(),
+        QueueSurvey {
+            queue: "cards".into(),
+            offer,
+            version_id: SURVEY_VERSION,
+            definition: earshot_survey::sample::example(),
+        },
+    );
+    let mut sw = Switch::new(config(10, 1_000, max_call_ms), dir);
+    register(&mut sw, "1001", 6001, 0);
+    register(&mut sw, "1002", 6002, 0);
+    sw
+}
+
+struct Connected {
+    call: CallId,
+    call_id: String,
+    caller_port: u16,
+    caller_tag: String,
+    /// Our INVITE to the agent's phone, and where the phone is.
+    agent_invite: earshot_sip::Request,
+    agent_port: u16,
+}
+
+/// A call in at 1 s (opting in at 1.5 s when `opt_in`), queued by its 1 at 2 s, answered by
+/// the agent offered it at 3 s.
+fn connect(sw: &mut Switch, call_id: &str, caller_port: u16, opt_in: bool) -> Connected {
+    sw.handle_sip(
+        invite(caller_port, call_id).as_bytes(),
+        addr(caller_port),
+        Transport::Udp,
+        1_000,
+    );
+    let out = responses(&sent(sw));
+    let ok = out.iter().find(|(_, r)| r.status == 200).expect("200 OK");
+    let caller_tag = ok.1.headers.to_addr().unwrap().tag().unwrap().to_owned();
+    let ack = format!(
+        "ACK sip:earshot@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{caller_port};branch=z9hG4bKack{call_id}\r\nFrom: <sip:0912345678@127.0.0.1>;tag=caller\r\nTo: <sip:5000@127.0.0.1>;tag={caller_tag}\r\nCall-ID: {call_id}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
+    );
+    sw.handle_sip(ack.as_bytes(), addr(caller_port), Transport::Udp, 1_010);
+    let call = media(sw)
+        .iter()
+        .find_map(|c| match c {
+            MediaCommand::Open { call, .. } => Some(*call),
+            _ => None,
+        })
+        .unwrap();
+    if opt_in {
+        sw.handle_media_event(MediaEvent::Digit { call, digit: '5' }, 1_500);
+    }
+    sw.handle_media_event(MediaEvent::Digit { call, digit: '1' }, 2_000);
+    let reqs = requests(&sent(sw));
+    let (phone, agent_invite) = reqs
+        .iter()
+        .find(|(_, r)| r.method.as_str() == "INVITE")
+        .unwrap()
+        .clone();
+    let agent_port = phone.port();
+    let agent_sdp = SDP.replace("7000", "7100");
+    sw.handle_sip(
+        answer(&agent_invite, 200, "agent", Some(&agent_sdp), agent_port).as_bytes(),
+        phone,
+        Transport::Udp,
+        3_000,
+    );
+    let _ = sent(sw);
+    let cmds = media(sw);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, MediaCommand::Bridge { .. })),
+        "{cmds:?}"
+    );
+    Connected {
+        call,
+        call_id: call_id.to_owned(),
+        caller_port,
+        caller_tag,
+        agent_invite,
+        agent_port,
+    }
+}
+
+/// The agent's phone hangs up: an in-dialog BYE (its From is our INVITE's To with its tag).
+fn agent_bye(c: &Connected) -> String {
+    let h = &c.agent_invite.headers;
+    format!(
+        "BYE sip:earshot@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{};branch=z9hG4bKagentbye{}\r\nFrom: {};tag=agent\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n",
+        c.agent_port,
+        c.call_id,
+        h.get("To").unwrap(),
+        h.get("From").unwrap(),
+        h.get("Call-ID").unwrap()
+    )
+}
+
+/// An in-dialog request from the caller.
+fn from_caller(c: &Connected, method: &str, cseq: u32, extra: &str, body: &str) -> String {
+    format!(
+        "{method} sip:earshot@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{};branch=z9hG4bK{method}{cseq}{}\r\nFrom: <sip:0912345678@127.0.0.1>;tag=caller\r\nTo: <sip:5000@127.0.0.1>;tag={}\r\nCall-ID: {}\r\nCSeq: {cseq} {method}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        c.caller_port,
+        c.call_id,
+        c.caller_tag,
+        c.call_id,
+        body.len()
+    )
+}
+
+/// What the media plane was told, in short: `play:<prompt>:<language>`, `stop`, `unbridge`,
+/// `close`.
+fn media_log(sw: &mut Switch) -> Vec<String> {
+    media(sw)
+        .iter()
+        .filter_map(|c| match c {
+            MediaCommand::Play {
+                prompt, language, ..
+            } => Some(format!("play:{prompt}:{language}")),
+            MediaCommand::StopPrompt { .. } => Some("stop".into()),
+            MediaCommand::Unbridge { .. } => Some("unbridge".into()),
+            MediaCommand::Close { .. } => Some("close".into()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn close_summary(cmds: &[MediaCommand]) -> Option<Box<earshot_recorder::switch::CallSummary>> {
+    cmds.iter().find_map(|c| match c {
+        MediaCommand::Close { summary, .. } => Some(summary.clone()),
+        _ => None,
+    })
+}
+
+fn sip_to(out: &[(SocketAddr, Message)], port: u16, method: &str) -> bool {
+    requests(out)
+        .iter()
+        .any(|(a, r)| *a == addr(port) && r.method.as_str() == method)
+}
+
+#[test]
+fn an_opted_in_caller_answers_the_survey_after_the_agent_hangs_up() {
+    let mut sw = survey_switch(Offer::OptIn, 3_600_000);
+    let c = connect(&mut sw, "survey-1", 5070, true);
+    let call = c.call;
+    let digit = |sw: &mut Switch, d: char, at: u64| {
+        sw.handle_media_event(MediaEvent::Digit { call, digit: d }, at)
+    };
+    let finished =
+        |sw: &mut Switch, at: u64| sw.handle_media_event(MediaEvent::PromptFinished { call }, at);
+
+    // The agent hangs up at 13 s: 200 to the agent, no BYE to the caller, the relay stops and
+    // the intro plays in the call's language.
+    sw.handle_sip(
+        agent_bye(&c).as_bytes(),
+        addr(c.agent_port),
+        Transport::Udp,
+        13_000,
+    );
+    let out = sent(&mut sw);
+    assert!(responses(&out)
+        .iter()
+        .any(|(a, r)| *a == addr(c.agent_port) && r.status == 200));
+    assert!(!sip_to(&out, 5070, "BYE"), "the caller stays: {out:?}");
+    assert_eq!(media_log(&mut sw), ["unbridge", "play:survey-intro:en"]);
+    assert_eq!(sw.active_calls(), 1);
+
+    // Satisfaction: 9 is invalid (CSAT 1–5), then 4.
+    finished(&mut sw, 16_000);
+    assert_eq!(media_log(&mut sw), ["play:survey-v42-satisfaction:en"]);
+    digit(&mut sw, '9', 17_000);
+    assert_eq!(media_log(&mut sw), ["stop", "play:survey-invalid:en"]);
+    finished(&mut sw, 18_000);
+    assert_eq!(media_log(&mut sw), ["play:survey-v42-satisfaction:en"]);
+    digit(&mut sw, '4', 19_000);
+    assert_eq!(media_log(&mut sw), ["stop", "play:survey-v42-resolved:en"]);
+    // Resolved: the prompt ends at 22 s, nothing by 27 s (the 5 s answer timeout): again; 1.
+    finished(&mut sw, 22_000);
+    sw.handle_timeout(26_999);
+    assert_eq!(media_log(&mut sw), Vec::<String>::new());
+    sw.handle_timeout(27_000);
+    assert_eq!(media_log(&mut sw), ["play:survey-v42-resolved:en"]);
+    finished(&mut sw, 30_000);
+    digit(&mut sw, '1', 31_000);
+    assert_eq!(media_log(&mut sw), ["play:survey-v42-recommend:en"]);
+    // Recommend: 1 0 is 10.
+    digit(&mut sw, '1', 31_500);
+    digit(&mut sw, '0', 32_000);
+    assert_eq!(media_log(&mut sw), ["stop", "play:survey-v42-effort:en"]);
+    // Effort: a SIP INFO digit counts like an RFC 4733 one.
+    sw.handle_sip(
+        from_caller(
+            &c,
+            "INFO",
+            2,
+            "Content-Type: application/dtmf-relay\r\n",
+            "Signal=6\r\nDuration=160\r\n",
+        )
+        .as_bytes(),
+        addr(5070),
+        Transport::Udp,
+        33_000,
+    );
+    assert!(responses(&sent(&mut sw))
+        .iter()
+        .any(|(a, r)| *a == addr(5070) && r.status == 200));
+    assert_eq!(media_log(&mut sw), ["stop", "play:survey-thanks:en"]);
+    // Nothing about the survey left the switch before the call ended.
+    let before_end: Vec<StoreOp> = std::iter::from_fn(|| sw.poll_store()).collect();
+    let text = format!("{before_end:?}").to_lowercase();
+    assert!(!text.contains("survey") && !text.contains("opt"), "{text}");
+    let invite_text = String::from_utf8_lossy(&c.agent_invite.to_bytes()).to_lowercase();
+    assert!(!invite_text.contains("survey"), "{invite_text}");
+
+    // The thanks ends at 35 s: BYE to the caller, none to the agent, the call record.
+    finished(&mut sw, 35_000);
+    let out = sent(&mut sw);
+    assert!(sip_to(&out, 5070, "BYE"), "{out:?}");
+    assert!(!sip_to(&out, c.agent_port, "BYE"), "the agent already left");
+    let summary = close_summary(&media(&mut sw)).expect("the call is closed");
+    assert_eq!(sw.active_calls(), 0);
+    assert_eq!(summary.outcome, Outcome::Answered);
+    assert_eq!(summary.hangup_by, HangupBy::System);
+    assert_eq!(summary.agent.as_deref(), Some("1001"));
+    assert_eq!(summary.ivr_path, "main:5>main:1");
+    assert_eq!(
+        summary.dtmf, "51",
+        "survey keys are in the survey, not here"
+    );
+    assert_eq!(summary.connected_at, Some(1_700_000_003_000));
+    // Talk: connected at 3 s, the agent hung up at 13 s; the survey ran 13 s → 35 s.
+    assert_eq!(summary.talk_ms, Some(10_000));
+    assert_eq!(summary.ended_at, 1_700_000_035_000);
+    let survey = summary.survey.as_ref().expect("the survey response");
+    assert_eq!(survey.survey_version_id, SURVEY_VERSION);
+    assert_eq!(survey.reason, OfferReason::OptedIn);
+    assert_eq!(survey.language, Language::En);
+    assert_eq!(survey.started_at, 1_700_000_013_000);
+    assert_eq!(survey.ended_at, 1_700_000_035_000);
+    let answers: Vec<(String, Option<String>, u32, u32)> = survey
+        .answers
+        .iter()
+        .map(|a| {
+            (
+                a.question_key.clone(),
+                a.answer.map(|x| x.to_string()),
+                a.invalid,
+                a.timeouts,
+            )
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("satisfaction".into(), Some("4".into()), 1, 0),
+            ("resolved".into(), Some("yes".into()), 0, 1),
+            ("recommend".into(), Some("10".into()), 0, 0),
+            ("effort".into(), Some("6".into()), 0, 0),
+        ]
+    );
+
+    // The ACD heard of the end of the conversation at the agent's hang-up: talk 10 s, and the
+    // agent went to wrap-up then, not at the end of the survey.
+    let complete = before_end.iter().find_map(|op| match op {
+        StoreOp::Queue { event, .. } => match &event.kind {
+            QueueEventKind::Complete { talk_ms, .. } => Some((event.at, *talk_ms)),
+            _ => None,
+        },
+        _ => None,
+    });
+    assert_eq!(complete, Some((13_000, 10_000)));
+    let wrap_up = before_end.iter().find_map(|op| match op {
+        StoreOp::Agent(e) if format!("{:?}", e.to).to_lowercase().contains("wrap") => Some(e.at),
+        _ => None,
+    });
+    assert_eq!(wrap_up, Some(13_000));
+}
+
+#[test]
+fn a_caller_who_did_not_opt_in_is_hung_up_on_with_the_agent() {
+    let mut sw = survey_switch(Offer::OptIn, 3_600_000);
+    let opted = connect(&mut sw, "opted", 5071, true);
+    let plain = connect(&mut sw, "plain", 5072, false);
+    // The agent's INVITE says nothing of the choice: the same headers either way.
+    let names = |r: &earshot_sip::Request| -> Vec<String> {
+        String::from_utf8_lossy(&r.to_bytes())
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split_once(':').map(|(n, _)| n.to_owned()))
+            .collect()
+    };
+    assert_eq!(names(&opted.agent_invite), names(&plain.agent_invite));
+    // The same SDP but for the session id (random) and the port (the call's own).
+    let sdp = |r: &earshot_sip::Request| -> Vec<String> {
+        String::from_utf8_lossy(&r.body)
+            .lines()
+            .filter(|l| !l.starts_with("o="))
+            .map(|l| match l.strip_prefix("m=audio ") {
+                Some(rest) => format!("m=audio PORT{}", &rest[rest.find(' ').unwrap_or(0)..]),
+                None => l.to_owned(),
+            })
+            .collect()
+    };
+    assert_eq!(sdp(&opted.agent_invite), sdp(&plain.agent_invite));
+
+    sw.handle_sip(
+        agent_bye(&plain).as_bytes(),
+        addr(plain.agent_port),
+        Transport::Udp,
+        9_000,
+    );
+    let out = sent(&mut sw);
+    assert!(sip_to(&out, 5072, "BYE"), "hung up with the agent: {out:?}");
+    let summary = close_summary(&media(&mut sw)).expect("closed");
+    assert_eq!(summary.hangup_by, HangupBy::Agent);
+    assert_eq!(summary.talk_ms, Some(6_000));
+    assert!(summary.survey.is_none());
+}
+
+#[test]
+fn offered_to_all_a_caller_who_hangs_up_mid_survey_keeps_the_answers_given() {
+    let mut sw = survey_switch(Offer::All, 3_600_000);
+    let c = connect(&mut sw, "all", 5073, false);
+    let call = c.call;
+    sw.handle_sip(
+        agent_bye(&c).as_bytes(),
+        addr(c.agent_port),
+        Transport::Udp,
+        8_000,
+    );
+    let _ = sent(&mut sw);
+    sw.handle_media_event(MediaEvent::PromptFinished { call }, 10_000);
+    sw.handle_media_event(MediaEvent::Digit { call, digit: '2' }, 10_500);
+    sw.handle_media_event(MediaEvent::PromptFinished { call }, 13_000);
+    let _ = media(&mut sw);
+    // The caller hangs up while the second question waits for a key.
+    sw.handle_sip(
+        from_caller(&c, "BYE", 2, "", "").as_bytes(),
+        addr(5073),
+        Transport::Udp,
+        14_000,
+    );
+    let out = sent(&mut sw);
+    assert!(responses(&out)
+        .iter()
+        .any(|(a, r)| *a == addr(5073) && r.status == 200));
+    assert!(requests(&out).is_empty(), "nobody left to BYE: {out:?}");
+    let summary = close_summary(&media(&mut sw)).expect("closed");
+    assert_eq!(summary.hangup_by, HangupBy::Caller);
+    assert_eq!(summary.outcome, Outcome::Answered);
+    assert_eq!(summary.talk_ms, Some(5_000), "3 s → 8 s");
+    let survey = summary.survey.unwrap();
+    assert_eq!(survey.reason, OfferReason::All);
+    assert_eq!(survey.ended_at, 1_700_000_014_000);
+    let got: Vec<(String, Option<String>)> = survey
+        .answers
+        .iter()
+        .map(|a| (a.question_key.clone(), a.answer.map(|x| x.to_string())))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("satisfaction".to_owned(), Some("2".to_owned())),
+            ("resolved".to_owned(), None)
+        ]
+    );
+}
+
+#[test]
+fn the_survey_is_bounded_by_the_maximum_call_duration() {
+    // Calls may last 20 s: the survey from 8 s is cut at 21 s (in at 1 s + 20 s).
+    let mut sw = survey_switch(Offer::All, 20_000);
+    let c = connect(&mut sw, "long", 5074, false);
+    sw.handle_sip(
+        agent_bye(&c).as_bytes(),
+        addr(c.agent_port),
+        Transport::Udp,
+        8_000,
+    );
+    let _ = sent(&mut sw);
+    let _ = media(&mut sw);
+    // The intro never reports finished (a stuck media plane); only the deadline wakes us.
+    sw.handle_timeout(20_999);
+    assert!(!sip_to(&sent(&mut sw), 5074, "BYE"));
+    sw.handle_timeout(21_000);
+    assert!(sip_to(&sent(&mut sw), 5074, "BYE"));
+    let summary = close_summary(&media(&mut sw)).expect("closed");
+    assert_eq!(summary.outcome, Outcome::Answered);
+    assert_eq!(summary.hangup_by, HangupBy::System);
+    let survey = summary.survey.unwrap();
+    assert!(survey.answers.is_empty(), "no question reached");
+    assert_eq!(survey.ended_at - survey.started_at, 13_000);
 }

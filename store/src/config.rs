@@ -60,6 +60,12 @@ pub struct SipConfig {
     pub rate_burst: u32,
     /// A call still up after this long is ended (a lost BYE must not hold ports forever).
     pub max_call_minutes: u64,
+    /// Post-call keypad survey: how long to wait for an answer once a question has been asked,
+    /// for the next key of a two-key answer (NPS `1` `0`), and tries per question (timeouts and
+    /// invalid keys together) before it is left unanswered.
+    pub survey_answer_timeout_ms: u64,
+    pub survey_inter_digit_ms: u64,
+    pub survey_tries: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,6 +132,9 @@ impl Default for SipConfig {
             rate_per_second: 100,
             rate_burst: 200,
             max_call_minutes: 240,
+            survey_answer_timeout_ms: 5_000,
+            survey_inter_digit_ms: 2_000,
+            survey_tries: 3,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod objects;
 pub mod qa;
 pub mod routing;
 mod sql;
+pub mod surveys;
 pub mod testing;
 pub mod time;
 pub mod users;

@@ -692,7 +692,13 @@ async fn routed_calls_are_all_or_nothing(store: Store) {
         outcome: Some(CallOutcome::Completed),
     };
     let id = store
-        .insert_routed_call(&routed_call("sip-1"), &recording("r/1.wav"), 3, &routing)
+        .insert_routed_call(
+            &routed_call("sip-1"),
+            &recording("r/1.wav"),
+            3,
+            &routing,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(store.call_routing(id).await.unwrap(), routing);
@@ -722,7 +728,13 @@ async fn routed_calls_are_all_or_nothing(store: Store) {
         .unwrap();
     let jobs_before = store.jobs(100).await.unwrap().len();
     let err = store
-        .insert_routed_call(&routed_call("sip-2"), &recording("r/2.wav"), 3, &routing)
+        .insert_routed_call(
+            &routed_call("sip-2"),
+            &recording("r/2.wav"),
+            3,
+            &routing,
+            None,
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("rec-1"), "{err}");

@@ -6,6 +6,7 @@
 //! - [`sipp`] renders the scenario templates in `tests/sipp/*.xml.in` and runs sipp.
 //! - [`tshark`] captures loopback traffic and reads SIP messages, RTP streams and DTMF back.
 //! - [`audio`] loads recorded WAVs and compares channels with the audio that was sent.
+//! - [`earshot`] runs the `earshot` process under test (apply, up, registered sipp phones).
 //!
 //! The tools come from `scripts/deps --test`; a missing one fails the test with that hint.
 //! Include it from a test file with `mod support;` (or `#[path = "support/mod.rs"] mod support;`).
@@ -14,6 +15,7 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod earshot;
 pub mod pcap;
 pub mod sipp;
 pub mod tshark;

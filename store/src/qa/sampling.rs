@@ -346,7 +346,8 @@ impl Store {
 
     /// The answered calls of `[from, to)` that have an agent, as sampling units: their team
     /// (the agent's now), queue, direction as the call type, talk time, whether the transcript
-    /// hits a compliance phrase, and how many days after the agent's first call they came.
+    /// hits a compliance phrase, whether the caller gave a low survey answer, and how many days
+    /// after the agent's first call they came.
     pub async fn sampling_population(
         &self,
         from: i64,
@@ -400,6 +401,11 @@ impl Store {
             }
             hits.extend(q.fetch_all(&self.db).await.ctx(CTX)?);
         }
+        let low: std::collections::BTreeSet<i64> = self
+            .calls_with_low_answers(from, to)
+            .await?
+            .into_iter()
+            .collect();
         Ok(rows
             .into_iter()
             .map(
@@ -410,8 +416,8 @@ impl Store {
                     queue,
                     call_type: Some(direction),
                     duration_s: u32::try_from(talk_ms.max(0) / 1000).unwrap_or(u32::MAX),
-                    // Post-call surveys do not exist yet: no call has a low answer.
-                    survey_low: false,
+                    // A low post-call survey answer (keypad or web) on the call.
+                    survey_low: low.contains(&call_id),
                     compliance_hit: hits.contains(&call_id),
                     agent_tenure_days: u32::try_from((started_at - first_call).max(0) / 86_400_000)
                         .ok(),

@@ -124,13 +124,15 @@ pub struct CallRouting {
 impl Store {
     /// Store a routed call whole, in one transaction: the call, its recording, its
     /// transcription job, its routing fields, and the link from its queue events (by
-    /// `call_ref`). Either all of it is stored or none.
+    /// `call_ref`), and the keypad survey the caller answered after the agent hung up. Either
+    /// all of it is stored or none.
     pub async fn insert_routed_call(
         &self,
         call: &NewCall,
         recording: &NewRecording,
         max_attempts: i64,
         routing: &CallRouting,
+        survey: Option<&crate::surveys::NewKeypadResponse>,
     ) -> StoreResult<i64> {
         let mut tx = self
             .db
@@ -139,6 +141,9 @@ impl Store {
             .ctx("starting to store a routed call")?;
         let call_id = insert_recorded_call_on(&mut tx, call, recording, max_attempts).await?;
         set_call_routing_on(&mut tx, call_id, routing).await?;
+        if let Some(survey) = survey {
+            crate::surveys::insert_keypad_response_on(&mut tx, call_id, survey).await?;
+        }
         tx.commit().await.ctx("committing a routed call")?;
         Ok(call_id)
     }

@@ -37,6 +37,7 @@
 //! "2" = { menu = "loans" }
 //! "9" = "repeat"
 //! "0" = "hangup"
+//! "8" = { survey = "main" }    # opt in to the post-call survey, then go to menu "main"
 //!
 //! [[trunk]]
 //! name = "pstn"
@@ -141,7 +142,8 @@ pub struct FileMenu {
     pub timeout: Option<String>,
     #[serde(default = "two")]
     pub max_repeats: u32,
-    /// Key → `"repeat"`, `"hangup"`, `{ queue = "…" }` or `{ menu = "…" }`.
+    /// Key → `"repeat"`, `"hangup"`, `{ queue = "…" }`, `{ menu = "…" }` or `{ survey = "…" }`
+    /// (opt in to the post-call survey, then go to that menu).
     #[serde(default)]
     pub entries: BTreeMap<String, toml::Value>,
 }
@@ -414,6 +416,7 @@ impl RoutingFile {
                             let value = match a {
                                 MenuAction::Queue(q) => table("queue", q),
                                 MenuAction::Menu(m) => table("menu", m),
+                                MenuAction::Survey(m) => table("survey", m),
                                 MenuAction::Repeat => toml::Value::String("repeat".into()),
                                 MenuAction::Hangup => toml::Value::String("hangup".into()),
                             };
@@ -448,16 +451,20 @@ fn table(key: &str, value: &str) -> toml::Value {
 }
 
 fn parse_entry(value: &toml::Value) -> Result<MenuAction, String> {
-    const HELP: &str = "write \"repeat\", \"hangup\", { queue = \"NAME\" } or { menu = \"NAME\" }";
+    const HELP: &str = "write \"repeat\", \"hangup\", { queue = \"NAME\" }, { menu = \"NAME\" } or { survey = \"MENU\" }";
     match value {
         toml::Value::String(s) if s == "repeat" => Ok(MenuAction::Repeat),
         toml::Value::String(s) if s == "hangup" => Ok(MenuAction::Hangup),
         toml::Value::Table(t) if t.len() == 1 => {
             let (k, v) = t.iter().next().ok_or(HELP)?;
-            let target = v.as_str().ok_or_else(|| format!("{k} must name a {k}"))?;
+            let names = if k == "survey" { "menu" } else { k.as_str() };
+            let target = v
+                .as_str()
+                .ok_or_else(|| format!("{k} must name a {names}"))?;
             match k.as_str() {
                 "queue" => Ok(MenuAction::Queue(target.into())),
                 "menu" => Ok(MenuAction::Menu(target.into())),
+                "survey" => Ok(MenuAction::Survey(target.into())),
                 other => Err(format!("unknown action {other:?}; {HELP}")),
             }
         }
@@ -581,6 +588,60 @@ mod tests {
         );
         assert_eq!(err.problems.len(), 3);
         assert_eq!(err.problems[0].field, "timeout");
+    }
+
+    #[test]
+    fn a_survey_opt_in_key_round_trips_and_must_go_to_a_menu() {
+        let text = r##"
+            [[menu]]
+            name = "offer"
+            prompt = "survey-offer"
+            [menu.entries]
+            "1" = { survey = "main" }
+            "2" = { menu = "main" }
+
+            [[menu]]
+            name = "main"
+            prompt = "main-menu"
+            [menu.entries]
+            "9" = "repeat"
+        "##;
+        let config = RoutingFile::parse(text)
+            .unwrap()
+            .into_config("earshot")
+            .unwrap();
+        let offer = &config.menus[0];
+        let one: Digit = "1".parse().unwrap();
+        assert_eq!(offer.entries[&one], MenuAction::Survey("main".into()));
+        let exported = RoutingFile::from_config(&config).to_toml();
+        // The export writes the entry as a subtable, which reads back the same.
+        assert!(
+            exported.contains("[menu.entries.1]\nsurvey = \"main\""),
+            "{exported}"
+        );
+        let again = RoutingFile::parse(&exported)
+            .unwrap()
+            .into_config("earshot")
+            .unwrap();
+        assert_eq!(again.menus, config.menus);
+
+        // References are checked with the whole configuration, as `apply` does.
+        let gone = RoutingFile::parse(&text.replace(r#"survey = "main""#, r#"survey = "gone""#))
+            .unwrap()
+            .into_config("earshot")
+            .unwrap();
+        let err = super::super::validate::validate(&gone, &Default::default()).unwrap_err();
+        assert!(
+            err.to_string().contains(
+                r#"menu "offer": key 1: survey opt-in goes to menu "gone", which does not exist"#
+            ),
+            "{err}"
+        );
+        let err = RoutingFile::parse(&text.replace(r#"survey = "main""#, "survey = 3"))
+            .unwrap()
+            .into_config("earshot")
+            .unwrap_err();
+        assert!(err.to_string().contains("survey must name a menu"), "{err}");
     }
 
     #[test]

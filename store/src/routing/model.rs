@@ -173,12 +173,15 @@ pub struct Menu {
 }
 
 /// What a key of a menu does. In JSON: `{"action": "queue", "target": "cards"}`,
-/// `{"action": "repeat"}`.
+/// `{"action": "repeat"}`, `{"action": "survey", "target": "main"}` (opt in to the post-call
+/// survey, then go to menu `main`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "action", content = "target", rename_all = "kebab-case")]
 pub enum MenuAction {
     Queue(String),
     Menu(String),
+    /// Opt in to the post-call survey, then go to this menu.
+    Survey(String),
     Repeat,
     Hangup,
 }
@@ -188,6 +191,7 @@ impl MenuAction {
         match self {
             MenuAction::Queue(_) => "queue",
             MenuAction::Menu(_) => "menu",
+            MenuAction::Survey(_) => "survey",
             MenuAction::Repeat => "repeat",
             MenuAction::Hangup => "hangup",
         }
@@ -195,7 +199,7 @@ impl MenuAction {
 
     pub fn target(&self) -> Option<&str> {
         match self {
-            MenuAction::Queue(t) | MenuAction::Menu(t) => Some(t),
+            MenuAction::Queue(t) | MenuAction::Menu(t) | MenuAction::Survey(t) => Some(t),
             MenuAction::Repeat | MenuAction::Hangup => None,
         }
     }
@@ -205,6 +209,7 @@ impl MenuAction {
         match (action, target) {
             ("queue", Some(t)) => Some(MenuAction::Queue(t)),
             ("menu", Some(t)) => Some(MenuAction::Menu(t)),
+            ("survey", Some(t)) => Some(MenuAction::Survey(t)),
             ("repeat", None) => Some(MenuAction::Repeat),
             ("hangup", None) => Some(MenuAction::Hangup),
             _ => None,
@@ -461,5 +466,19 @@ mod tests {
         );
         let json = serde_json::to_value(MenuAction::Repeat).unwrap();
         assert_eq!(json, serde_json::json!({"action": "repeat"}));
+        let survey = MenuAction::Survey("main".into());
+        let json = serde_json::to_value(&survey).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"action": "survey", "target": "main"})
+        );
+        assert_eq!(serde_json::from_value::<MenuAction>(json).unwrap(), survey);
+        // The stored (action, target) pair.
+        assert_eq!((survey.kind(), survey.target()), ("survey", Some("main")));
+        assert_eq!(
+            MenuAction::from_parts("survey", Some("main".into())),
+            Some(survey)
+        );
+        assert_eq!(MenuAction::from_parts("survey", None), None);
     }
 }

@@ -323,6 +323,14 @@ pub(crate) fn validate(
                     field,
                     format!("key {digit}: menu {other:?} does not exist"),
                 ),
+                MenuAction::Survey(other) if !menus.contains(other.as_str()) => p.push(
+                    k,
+                    name,
+                    field,
+                    format!(
+                        "key {digit}: survey opt-in goes to menu {other:?}, which does not exist"
+                    ),
+                ),
                 _ => {}
             }
         }
