@@ -14,12 +14,16 @@ mod calibration;
 mod dashboard;
 mod qa;
 mod sampling;
+mod survey_metrics;
+mod surveys;
 
 pub use acceptance::AccTexts;
 pub use calibration::CalTexts;
 pub use dashboard::DashTexts;
 pub use qa::QaTexts;
 pub use sampling::SampTexts;
+pub use survey_metrics::SurmTexts;
+pub use surveys::SurTexts;
 
 /// A language of the user interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -280,6 +284,10 @@ pub struct Texts {
     pub samp: &'static SampTexts,
     /// Acceptance sampling (ANSI/ASQ Z1.4).
     pub acc: &'static AccTexts,
+    /// Survey design, assignment, web links and the public survey form.
+    pub sur: &'static SurTexts,
+    /// Survey metrics, key drivers and low-answer alerts.
+    pub surm: &'static SurmTexts,
 
     /// In the order of `Strategy::ALL`.
     strategies: [&'static str; 5],
@@ -501,7 +509,7 @@ pub static ZH_TW: Texts = Texts {
     hint_skills: "格式：技能=等級（1–10），以逗號分隔，例如 zh=8, en=5",
     hint_duration: "時間長度請加單位，例如 500ms、20s、2m、1m30s。",
     hint_members: "格式：分機:層級，以逗號分隔，例如 1001:1, 1002:2（層級 1 最先分配，省略則為 1）",
-    hint_entries: "每行一個：按鍵=動作[:目標]。動作：queue（轉佇列）、menu（轉選單）、repeat（重播）、hangup（掛斷）。例如 1=queue:cards",
+    hint_entries: "每行一個：按鍵=動作[:目標]。動作：queue（轉佇列）、menu（轉選單）、survey（同意通話後滿意度調查，再轉選單）、repeat（重播）、hangup（掛斷）。例如 1=queue:cards、8=survey:main",
     hint_source: "從這個位址或網段送來的來電使用此中繼線，例如 192.0.2.10 或 192.0.2.0/24。",
     hint_max_calls: "留空表示不限制。",
     form_bad_skill: "技能請寫成「技能=等級」（等級 1–10）：",
@@ -554,6 +562,8 @@ pub static ZH_TW: Texts = Texts {
     cal: &calibration::ZH_TW,
     samp: &sampling::ZH_TW,
     acc: &acceptance::ZH_TW,
+    sur: &surveys::ZH_TW,
+    surm: &survey_metrics::ZH_TW,
     strategies: [
         "全部同時響鈴",
         "閒置最久優先",
@@ -737,7 +747,7 @@ pub static EN: Texts = Texts {
     hint_skills: "Write skill=level (1-10), separated by commas, e.g. zh=8, en=5",
     hint_duration: "Durations need a unit: 500ms, 20s, 2m, 1m30s.",
     hint_members: "Write agent:tier, separated by commas, e.g. 1001:1, 1002:2 (tier 1 is offered first; default 1)",
-    hint_entries: "One per line: key=action[:target]. Actions: queue, menu, repeat, hangup. E.g. 1=queue:cards",
+    hint_entries: "One per line: key=action[:target]. Actions: queue, menu, survey (opt in to the post-call survey, then go to the menu), repeat, hangup. E.g. 1=queue:cards, 8=survey:main",
     hint_source: "Calls from this address or block use this trunk, e.g. 192.0.2.10 or 192.0.2.0/24.",
     hint_max_calls: "Leave empty for no limit.",
     form_bad_skill: "Write skills as skill=level (level 1-10): ",
@@ -790,6 +800,8 @@ pub static EN: Texts = Texts {
     cal: &calibration::EN,
     samp: &sampling::EN,
     acc: &acceptance::EN,
+    sur: &surveys::EN,
+    surm: &survey_metrics::EN,
     strategies: [
         "Ring all",
         "Longest idle",

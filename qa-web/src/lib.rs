@@ -57,6 +57,8 @@ pub(crate) struct App {
     pub search: Arc<SearchIndex>,
     pub config: Arc<Config>,
     pub throttle: Arc<LoginThrottle>,
+    /// Web survey links that are not ours, per client address (`pages::surveys::public`).
+    pub survey_throttle: Arc<LoginThrottle>,
     pub plays: Arc<OncePerWindow<(i64, i64)>>,
     /// Dashboards computed at the current generation of the QA data.
     pub dashboards: Arc<pages::dashboard::ReportCache>,
@@ -69,6 +71,10 @@ pub fn router(state: AppState) -> axum::Router {
         search: state.search,
         config: state.config,
         throttle: Arc::new(LoginThrottle::new(LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS)),
+        survey_throttle: Arc::new(LoginThrottle::new(
+            pages::surveys::public::SURVEY_MAX_BAD_TOKENS,
+            pages::surveys::public::SURVEY_BAD_TOKEN_WINDOW_MS,
+        )),
         plays: Arc::new(OncePerWindow::new(PLAY_AUDIT_WINDOW_MS)),
         dashboards: Arc::default(),
     };
@@ -92,7 +98,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "web app listening");
-    axum::serve(listener, router(state))
+    // With each connection's address, so that the public survey form can throttle per client.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| anyhow::anyhow!("web server on {addr} failed: {e}"))

@@ -7,6 +7,8 @@ mod acceptance;
 mod calibration;
 mod qa;
 mod sampling;
+mod survey_metrics;
+mod surveys;
 
 fn error_response(description: &str) -> Value {
     json!({
@@ -267,8 +269,8 @@ fn routing_schemas() -> serde_json::Map<String, Value> {
                     "type": "object",
                     "description": "keypad key (0-9, *, #) → action",
                     "additionalProperties": {"type": "object", "properties": {
-                        "action": {"enum": ["queue", "menu", "repeat", "hangup"]},
-                        "target": {"type": "string", "description": "for queue and menu"}}}
+                        "action": {"enum": ["queue", "menu", "survey", "repeat", "hangup"]},
+                        "target": {"type": "string", "description": "for queue, menu and survey (survey: opt in to the post-call survey, then go to this menu)"}}}
                 }
             }
         },
@@ -369,6 +371,8 @@ pub fn document() -> Value {
         paths.extend(calibration::paths());
         paths.extend(sampling::paths());
         paths.extend(acceptance::paths());
+        paths.extend(surveys::paths());
+        paths.extend(survey_metrics::paths());
     }
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.extend(routing_schemas());
@@ -376,6 +380,8 @@ pub fn document() -> Value {
         schemas.extend(calibration::schemas());
         schemas.extend(sampling::schemas());
         schemas.extend(acceptance::schemas());
+        schemas.extend(surveys::schemas());
+        schemas.extend(survey_metrics::schemas());
     }
     doc
 }

@@ -102,6 +102,17 @@ const SAMPLING_READERS: &[Role] = &[
     Role::Auditor,
 ];
 
+/// Surveys, their versions and assignments: the QA side and those it answers to.
+const SURVEY_READERS: &[Role] = &[
+    Role::Admin,
+    Role::QaManager,
+    Role::Reviewer,
+    Role::Supervisor,
+    Role::Auditor,
+];
+/// Issuing web survey links for calls (for the customer's SMS or e-mail systems).
+const SURVEY_LINK_ISSUERS: &[Role] = &[Role::Admin, Role::QaManager, Role::Supervisor];
+
 /// Largest form a scorecard draft may be (a large card posted from the builder).
 pub const SCORECARD_FORM_LIMIT: usize = 512 * 1024;
 
@@ -225,6 +236,42 @@ pub enum Endpoint {
     ApiAcceptancePlan,
     ApiAcceptanceLot,
     ApiAcceptanceApproval,
+    // -- surveys: design, assignment, links, the public form (SURVEY-WEB) --
+    StaticSurveyCss,
+    Surveys,
+    SurveyCreate,
+    SurveyAssign,
+    SurveyUnassign,
+    Survey,
+    SurveySaveDraft,
+    SurveyPublish,
+    SurveyVersion,
+    CallSurveyLink,
+    /// `/s/{token}`: the public web survey.
+    PublicSurvey,
+    PublicSurveyAnswer,
+    ApiSurveys,
+    ApiSurveyCreate,
+    ApiSurvey,
+    ApiSurveyDraft,
+    ApiSurveyPublish,
+    ApiSurveyAssignments,
+    ApiSurveyAssignmentPut,
+    ApiSurveyAssignmentDelete,
+    ApiCallSurveyLink,
+    ApiCallSurveys,
+    // -- end SURVEY-WEB --
+    // -- survey metrics, key drivers, alerts (SURVEY-METRICS) --
+    SurveyMetrics,
+    SurveyMetricsCsv,
+    SurveyDrivers,
+    SurveyAlerts,
+    SurveyAlertAcknowledge,
+    ApiSurveyMetrics,
+    ApiSurveyDrivers,
+    ApiSurveyAlerts,
+    ApiSurveyAlertAcknowledge,
+    // -- end SURVEY-METRICS --
 }
 
 #[derive(Debug, Clone)]
@@ -1018,6 +1065,205 @@ pub const ROUTES: &[Route] = &[
         Roles(QA_MANAGERS),
         Endpoint::ApiAcceptanceApproval,
     ),
+    // -- surveys: design, assignment, links, the public form (SURVEY-WEB) --
+    route(
+        Method::GET,
+        "/static/survey.css",
+        Public,
+        Endpoint::StaticSurveyCss,
+    ),
+    route(
+        Method::GET,
+        "/surveys",
+        Roles(SURVEY_READERS),
+        Endpoint::Surveys,
+    ),
+    route(
+        Method::POST,
+        "/surveys",
+        Roles(QA_MANAGERS),
+        Endpoint::SurveyCreate,
+    ),
+    route(
+        Method::POST,
+        "/surveys/assignments",
+        Roles(QA_MANAGERS),
+        Endpoint::SurveyAssign,
+    ),
+    route(
+        Method::POST,
+        "/surveys/assignments/remove",
+        Roles(QA_MANAGERS),
+        Endpoint::SurveyUnassign,
+    ),
+    route(
+        Method::GET,
+        "/surveys/{id}",
+        Roles(SURVEY_READERS),
+        Endpoint::Survey,
+    ),
+    route(
+        Method::POST,
+        "/surveys/{id}/draft",
+        Roles(QA_MANAGERS),
+        Endpoint::SurveySaveDraft,
+    ),
+    route(
+        Method::POST,
+        "/surveys/{id}/publish",
+        Roles(QA_MANAGERS),
+        Endpoint::SurveyPublish,
+    ),
+    route(
+        Method::GET,
+        "/surveys/versions/{id}",
+        Roles(SURVEY_READERS),
+        Endpoint::SurveyVersion,
+    ),
+    route(
+        Method::POST,
+        "/calls/{id}/survey-link",
+        Roles(SURVEY_LINK_ISSUERS),
+        Endpoint::CallSurveyLink,
+    ),
+    route(Method::GET, "/s/{token}", Public, Endpoint::PublicSurvey),
+    route(
+        Method::POST,
+        "/s/{token}",
+        Public,
+        Endpoint::PublicSurveyAnswer,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/surveys",
+        Roles(SURVEY_READERS),
+        Endpoint::ApiSurveys,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/surveys",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiSurveyCreate,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/surveys/{id}",
+        Roles(SURVEY_READERS),
+        Endpoint::ApiSurvey,
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/surveys/{id}/draft",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiSurveyDraft,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/surveys/{id}/publish",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiSurveyPublish,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/survey-assignments",
+        Roles(SURVEY_READERS),
+        Endpoint::ApiSurveyAssignments,
+    ),
+    route(
+        Method::PUT,
+        "/api/v1/survey-assignments",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiSurveyAssignmentPut,
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/survey-assignments/{queue}",
+        Roles(QA_MANAGERS),
+        Endpoint::ApiSurveyAssignmentDelete,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/calls/{id}/survey-link",
+        Roles(SURVEY_LINK_ISSUERS),
+        Endpoint::ApiCallSurveyLink,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/calls/{id}/surveys",
+        Roles(CALL_READERS),
+        Endpoint::ApiCallSurveys,
+    ),
+    // -- end SURVEY-WEB --
+    // -- survey metrics, key drivers, alerts (SURVEY-METRICS) --
+    // Survey metrics sit beside the QA dashboard and are read by the same roles.
+    route(
+        Method::GET,
+        "/surveys/metrics",
+        Roles(DASHBOARD_READERS),
+        Endpoint::SurveyMetrics,
+    ),
+    route(
+        Method::GET,
+        "/surveys/metrics.csv",
+        Roles(DASHBOARD_READERS),
+        Endpoint::SurveyMetricsCsv,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/surveys/metrics",
+        Roles(DASHBOARD_READERS),
+        Endpoint::ApiSurveyMetrics,
+    ),
+    // Key drivers judge scorecard questions: those who read scorecards (not agents).
+    route(
+        Method::GET,
+        "/surveys/drivers",
+        Roles(SCORECARD_READERS),
+        Endpoint::SurveyDrivers,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/surveys/drivers",
+        Roles(SCORECARD_READERS),
+        Endpoint::ApiSurveyDrivers,
+    ),
+    // Low-answer alerts: read by those who run the floor and by auditors; acknowledged by
+    // supervisors and QA managers, who follow up with the agent or the customer.
+    route(
+        Method::GET,
+        "/surveys/alerts",
+        Roles(&[
+            Role::Admin,
+            Role::QaManager,
+            Role::Supervisor,
+            Role::Auditor,
+        ]),
+        Endpoint::SurveyAlerts,
+    ),
+    route(
+        Method::POST,
+        "/surveys/alerts/{id}/acknowledge",
+        Roles(&[Role::QaManager, Role::Supervisor]),
+        Endpoint::SurveyAlertAcknowledge,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/surveys/alerts",
+        Roles(&[
+            Role::Admin,
+            Role::QaManager,
+            Role::Supervisor,
+            Role::Auditor,
+        ]),
+        Endpoint::ApiSurveyAlerts,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/surveys/alerts/{id}/acknowledge",
+        Roles(&[Role::QaManager, Role::Supervisor]),
+        Endpoint::ApiSurveyAlertAcknowledge,
+    ),
+    // -- end SURVEY-METRICS --
 ];
 
 /// The rule for a request, by method and matched path. `HEAD` follows `GET`, as axum does.
@@ -1159,6 +1405,41 @@ fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<App> {
         Endpoint::ApiAcceptancePlan => on(filter, qa::acceptance_api::get),
         Endpoint::ApiAcceptanceLot => on(filter, qa::acceptance_api::lot),
         Endpoint::ApiAcceptanceApproval => on(filter, qa::acceptance_api::approval),
+        // -- surveys: design, assignment, links, the public form (SURVEY-WEB) --
+        Endpoint::StaticSurveyCss => on(filter, pages::surveys::static_css),
+        Endpoint::Surveys => on(filter, pages::surveys::list),
+        Endpoint::SurveyCreate => on(filter, pages::surveys::create),
+        Endpoint::SurveyAssign => on(filter, pages::surveys::assign),
+        Endpoint::SurveyUnassign => on(filter, pages::surveys::unassign),
+        Endpoint::Survey => on(filter, pages::surveys::page),
+        Endpoint::SurveySaveDraft => on(filter, pages::surveys::save_draft),
+        Endpoint::SurveyPublish => on(filter, pages::surveys::publish),
+        Endpoint::SurveyVersion => on(filter, pages::surveys::version),
+        Endpoint::CallSurveyLink => on(filter, pages::surveys::issue_link),
+        Endpoint::PublicSurvey => on(filter, pages::surveys::public::page),
+        Endpoint::PublicSurveyAnswer => on(filter, pages::surveys::public::submit),
+        Endpoint::ApiSurveys => on(filter, qa::survey_api::list),
+        Endpoint::ApiSurveyCreate => on(filter, qa::survey_api::create),
+        Endpoint::ApiSurvey => on(filter, qa::survey_api::get),
+        Endpoint::ApiSurveyDraft => on(filter, qa::survey_api::save_draft),
+        Endpoint::ApiSurveyPublish => on(filter, qa::survey_api::publish),
+        Endpoint::ApiSurveyAssignments => on(filter, qa::survey_api::assignments),
+        Endpoint::ApiSurveyAssignmentPut => on(filter, qa::survey_api::put_assignment),
+        Endpoint::ApiSurveyAssignmentDelete => on(filter, qa::survey_api::delete_assignment),
+        Endpoint::ApiCallSurveyLink => on(filter, qa::survey_api::issue_link),
+        Endpoint::ApiCallSurveys => on(filter, qa::survey_api::call_surveys),
+        // -- end SURVEY-WEB --
+        // -- survey metrics, key drivers, alerts (SURVEY-METRICS) --
+        Endpoint::SurveyMetrics => on(filter, pages::survey_metrics::page),
+        Endpoint::SurveyMetricsCsv => on(filter, pages::survey_metrics::csv),
+        Endpoint::SurveyDrivers => on(filter, pages::survey_metrics::drivers::page),
+        Endpoint::SurveyAlerts => on(filter, pages::survey_metrics::alerts::page),
+        Endpoint::SurveyAlertAcknowledge => on(filter, pages::survey_metrics::alerts::acknowledge),
+        Endpoint::ApiSurveyMetrics => on(filter, qa::survey_metrics_api::metrics),
+        Endpoint::ApiSurveyDrivers => on(filter, qa::survey_metrics_api::drivers),
+        Endpoint::ApiSurveyAlerts => on(filter, qa::survey_metrics_api::alerts),
+        Endpoint::ApiSurveyAlertAcknowledge => on(filter, qa::survey_metrics_api::acknowledge),
+        // -- end SURVEY-METRICS --
     }
 }
 
@@ -1206,7 +1487,8 @@ mod tests {
             .filter(|r| r.method != Method::GET && r.access == Access::Public)
             .map(|r| r.path)
             .collect();
-        assert_eq!(public_posts, ["/login", "/api/v1/session"]);
+        // The web survey form checks its own double-submitted CSRF token, like the login form.
+        assert_eq!(public_posts, ["/login", "/api/v1/session", "/s/{token}"]);
     }
 
     #[test]

@@ -2312,3 +2312,326 @@ async fn run_sampling(app: &common::App, c: &Client) -> Step {
     screenshot_page(c, "acceptance-plan").await;
     Ok(())
 }
+
+/// A web survey end to end: a QA manager builds, publishes and assigns a survey in the pages;
+/// a supervisor makes a link on the call page; a phone-sized window opens it, switches to
+/// zh-TW, answers and sees thanks, and the store holds exactly those answers; the same link
+/// again says it was used, an altered one that it is not valid, and one past its expiry that
+/// it expired — none of them recording anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_survey_good_answer_reuse_expiry_and_tampered_token() {
+    let app = common::start().await;
+    common::seed_routing(&app.store).await;
+    in_browser!(app, run_web_survey);
+}
+
+/// The survey responses stored on a call.
+async fn survey_responses(
+    app: &common::App,
+    call: i64,
+) -> Vec<earshot_store::surveys::SurveyResponse> {
+    app.store.call_survey_responses(call).await.unwrap()
+}
+
+/// The outcome a public survey page shows (`data-outcome`), or null on the form.
+async fn survey_outcome(c: &Client) -> Value {
+    js(
+        c,
+        "const o = document.getElementById('survey-outcome'); return o ? o.dataset.outcome : null",
+    )
+    .await
+}
+
+async fn run_web_survey(app: &common::App, c: &Client) -> Step {
+    use earshot_survey::{Answer, Language};
+    let sur = zh().sur;
+    let en = earshot_web::i18n::Lang::En.texts().sur;
+
+    // A link that expires: the store's shortest validity (a minute), issued first so that the
+    // flow below uses most of the wait. Its survey is published through the store.
+    let v = app
+        .store
+        .create_survey(&earshot_survey::sample::example(), "qam1")
+        .await
+        .unwrap();
+    app.store.publish_survey(v.survey_id, "qam1").await.unwrap();
+    let expiring = app
+        .store
+        .issue_survey_link(
+            app.bob_call,
+            Some(v.survey_id),
+            Language::ZhTw,
+            60_000,
+            "qam1",
+        )
+        .await
+        .unwrap();
+
+    // The QA manager builds a two-question survey: the starter's CSAT, and a resolution
+    // question in both languages, marked as first-contact resolution.
+    sign_in(c, app, "qam1", "/surveys").await?;
+    let form = c.find(Locator::Css("form#new-survey")).await?;
+    fill(&form, "input[name=name]", "客服滿意度").await?;
+    form.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str().is_some_and(|p| {
+            p.strip_prefix("/surveys/")
+                .is_some_and(|id| id.parse::<i64>().is_ok())
+        })
+    })
+    .await;
+    let survey = id_in_url(c).await?;
+    let builder = c.find(Locator::Css("form#survey-builder")).await?;
+    builder
+        .find(Locator::Css("select[name='q1.kind']"))
+        .await?
+        .select_by_value("yes_no")
+        .await?;
+    fill(&builder, "input[name='q1.key']", "resolved").await?;
+    fill(
+        &builder,
+        "input[name='q1.zh-TW.text']",
+        "您的問題是否已解決？",
+    )
+    .await?;
+    fill(
+        &builder,
+        "input[name='q1.en.text']",
+        "Was your issue resolved?",
+    )
+    .await?;
+    builder
+        .find(Locator::Css("input[name=fcr][value='1']"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Css("#save-survey")).await?.click().await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url(&format!("/surveys/{survey}?saved=1"))).unwrap())
+        .await?;
+    assert_eq!(text_of(c, "#survey-saved").await, json!(sur.draft_saved));
+    assert_no_js_errors(c, "survey builder").await;
+    screenshot_page(c, "survey-builder").await;
+    c.find(Locator::Css("#publish")).await?.click().await?;
+    assert_eq!(c.get_alert_text().await?, sur.publish_confirm);
+    c.accept_alert().await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url(&format!("/surveys/{survey}?published=1"))).unwrap())
+        .await?;
+    let published = app
+        .store
+        .latest_published_survey(survey)
+        .await
+        .unwrap()
+        .expect("published in the page");
+    let keys: Vec<&str> = published
+        .definition
+        .questions
+        .iter()
+        .map(|q| q.key.as_str())
+        .collect();
+    assert_eq!(keys, ["satisfaction", "resolved"]);
+
+    // Assigned to queue `cards`: half its callers, with alerts on low answers.
+    c.goto(&app.url("/surveys")).await?;
+    let assign = c.find(Locator::Css("form#assign-survey")).await?;
+    assign
+        .find(Locator::Css("select[name=queue]"))
+        .await?
+        .select_by_value("cards")
+        .await?;
+    assign
+        .find(Locator::Css("select[name=survey]"))
+        .await?
+        .select_by_value(&survey.to_string())
+        .await?;
+    assign
+        .find(Locator::Css("input[name=offer][value=share]"))
+        .await?
+        .click()
+        .await?;
+    fill(&assign, "input[name=share]", "50").await?;
+    assign
+        .find(Locator::Css("input[name=alert]"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Css("#assign")).await?.click().await?;
+    c.wait()
+        .for_url(&url::Url::parse(&app.url("/surveys?assigned=1")).unwrap())
+        .await?;
+    let row = text_of(c, "tr[data-queue=cards]").await;
+    assert!(
+        row.as_str()
+            .is_some_and(|r| r.contains("客服滿意度") && r.contains("隨機 50% 的來電者")),
+        "{row}"
+    );
+    assert_no_js_errors(c, "surveys").await;
+    sign_out(c, app).await?;
+
+    // The supervisor makes an English link on Amy's call page.
+    sign_in(c, app, "super1", &format!("/calls/{}", app.amy_call)).await?;
+    let link_form = c.find(Locator::Css("form#survey-link-form")).await?;
+    link_form
+        .find(Locator::Css("select[name=survey]"))
+        .await?
+        .select_by_value(&survey.to_string())
+        .await?;
+    link_form
+        .find(Locator::Css("select[name=language]"))
+        .await?
+        .select_by_value("en")
+        .await?;
+    link_form
+        .find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return location.pathname", |v| {
+        v.as_str().is_some_and(|p| p.ends_with("/survey-link"))
+    })
+    .await;
+    let url = js(c, "return document.getElementById('survey-link-url').value").await;
+    let url = url.as_str().expect("the link is shown").to_string();
+    assert!(url.starts_with(&app.url("/s/")), "{url}");
+    sign_out(c, app).await?;
+
+    // A phone opens it: English first, big buttons; switched to zh-TW, answered.
+    let (width, height) = c.get_window_size().await?;
+    c.set_window_size(390, 844).await?;
+    c.goto(&url).await?;
+    assert_eq!(
+        js(c, "return document.documentElement.lang").await,
+        json!("en")
+    );
+    assert_eq!(text_of(c, "h1").await, json!(en.public_heading));
+    assert_no_js_errors(c, "survey form").await;
+    let inner = js(c, "return window.innerWidth").await;
+    assert!(
+        inner.as_u64().is_some_and(|w| w <= 500),
+        "a phone-sized window: {inner}"
+    );
+    // Every answer button is a comfortable tap target (at least 44 × 44 CSS pixels) and the
+    // page does not scroll sideways.
+    let smallest = js(
+        c,
+        "return Math.min(...[...document.querySelectorAll('.scale label')].map(l => { \
+           const r = l.getBoundingClientRect(); return Math.min(r.width, r.height); }))",
+    )
+    .await;
+    assert!(
+        smallest.as_f64().is_some_and(|s| s >= 44.0),
+        "smallest button {smallest}"
+    );
+    assert_eq!(
+        js(
+            c,
+            "return document.documentElement.scrollWidth <= window.innerWidth"
+        )
+        .await,
+        json!(true)
+    );
+    c.find(Locator::Css(".survey-langs a[hreflang=zh-TW]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "return document.documentElement.lang", |v| v == "zh-TW").await;
+    assert_eq!(
+        text_of(c, "#q-resolved legend").await,
+        json!("2 您的問題是否已解決？")
+    );
+    c.find(Locator::Css("label[for=a-satisfaction-4]"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Css("label[for=a-resolved-yes]"))
+        .await?
+        .click()
+        .await?;
+    assert_eq!(
+        js(
+            c,
+            "return document.getElementById('a-satisfaction-4').checked"
+        )
+        .await,
+        json!(true)
+    );
+    screenshot_page(c, "survey-phone-form").await;
+    c.find(Locator::Css("#survey-submit"))
+        .await?
+        .click()
+        .await?;
+    wait_for(
+        c,
+        "const o = document.getElementById('survey-outcome'); return o && o.dataset.outcome",
+        |v| v == "thanks",
+    )
+    .await;
+    assert_eq!(
+        text_of(c, "#survey-outcome h1").await,
+        json!(sur.public_thanks_title)
+    );
+    assert_no_js_errors(c, "survey thanks").await;
+    screenshot_page(c, "survey-phone-thanks").await;
+    let stored = survey_responses(app, app.amy_call).await;
+    assert_eq!(stored.len(), 1);
+    let answers: Vec<(&str, Option<Answer>)> = stored[0]
+        .answers
+        .iter()
+        .map(|a| (a.question_key.as_str(), a.answer))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("satisfaction", Some(Answer::Score(4))),
+            ("resolved", Some(Answer::Yes))
+        ]
+    );
+    assert_eq!(stored[0].survey_version_id, published.id);
+
+    // The same link again: used, and nothing more is recorded. (A link that cannot be used
+    // is shown in the browser's language: zh-TW here.)
+    c.goto(&url).await?;
+    assert_eq!(survey_outcome(c).await, json!("used"));
+    assert_eq!(
+        text_of(c, "#survey-outcome h1").await,
+        json!(sur.public_used_title)
+    );
+    assert_eq!(survey_responses(app, app.amy_call).await.len(), 1);
+
+    // One character of the signature changed: not valid.
+    let (head, signature) = url.rsplit_once('.').unwrap();
+    let mut chars: Vec<char> = signature.chars().collect();
+    let i = chars.len() / 2;
+    chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+    c.goto(&format!("{head}.{}", chars.into_iter().collect::<String>()))
+        .await?;
+    assert_eq!(survey_outcome(c).await, json!("invalid"));
+    assert_eq!(
+        text_of(c, "#survey-outcome h1").await,
+        json!(sur.public_invalid_title)
+    );
+    assert_eq!(survey_responses(app, app.amy_call).await.len(), 1);
+
+    // The minute-long link, once the minute is over: expired, saying when.
+    let wait = expiring.expires_at - earshot_store::time::now_ms() + 500;
+    if wait > 0 {
+        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+    }
+    c.goto(&app.url(&format!("/s/{}", expiring.token))).await?;
+    assert_eq!(survey_outcome(c).await, json!("expired"));
+    let when = earshot_store::time::format_local_minute(expiring.expires_at, 480);
+    assert_eq!(
+        text_of(c, "#survey-outcome p").await,
+        json!(sur.public_expired.replace("{when}", &when))
+    );
+    assert_no_js_errors(c, "survey expired").await;
+    screenshot_page(c, "survey-expired").await;
+    assert!(survey_responses(app, app.bob_call).await.is_empty());
+
+    c.set_window_size(width as u32, height as u32).await?;
+    Ok(())
+}

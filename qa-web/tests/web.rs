@@ -251,8 +251,9 @@ async fn every_route_checks_the_role() {
             if common::is_qa_route(route.path)
                 || common::is_calibration_route(route.path)
                 || common::is_sampling_route(route.path)
+                || common::is_survey_route(route.path)
             {
-                continue; // walked with their data in tests/qa.rs, calibration.rs, sampling.rs
+                continue; // walked with their data in tests/qa.rs, calibration.rs, sampling.rs, surveys.rs
             }
             // Agents' own call, so that "allowed" really reaches the handler.
             let call = if *username == "bob" {

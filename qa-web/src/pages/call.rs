@@ -48,6 +48,8 @@ struct CallPage {
     evaluations: Vec<(i64, String, String, &'static str, String)>,
     /// Published scorecard versions to start an evaluation with, for evaluators: (version id, name).
     scorecards: Vec<(i64, String)>,
+    /// The call's survey responses, and the web link form for those who may issue links.
+    surveys: super::surveys::CallSurveys,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,9 +195,11 @@ pub async fn page(
     } else {
         Vec::new()
     };
+    let surveys = super::surveys::call_surveys(&app, &principal, ctx.lang, &call).await?;
     html(&CallPage {
         evaluations,
         scorecards,
+        surveys,
         page,
         started: format_local(call.started_at, offset),
         details,

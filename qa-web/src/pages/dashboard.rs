@@ -823,6 +823,8 @@ struct DashboardPage {
     bar_svg: String,
     line_svg: String,
     export_href: String,
+    /// Survey metrics beside the QA table (`pages::survey_metrics`).
+    surveys: super::survey_metrics::DashboardSurveys,
 }
 
 /// The label of a group key on the page.
@@ -921,6 +923,7 @@ impl DashboardPage {
         sel: &Selection,
         report: &Report,
         scorecards: &[ScorecardSummary],
+        surveys: super::survey_metrics::DashboardSurveys,
     ) -> DashboardPage {
         let t = page.t;
         let groups = Grouping::ALL
@@ -1010,6 +1013,7 @@ impl DashboardPage {
             bar_svg,
             line_svg: line_svg(t, report),
             export_href: format!("/dashboard.csv?{}", sel.query_string()),
+            surveys,
             page,
         }
     }
@@ -1022,8 +1026,15 @@ pub async fn page(
     Query(params): Query<DashboardParams>,
 ) -> AppResult<Response> {
     let (sel, scorecards, report) = cached_report(&app, &params).await?;
+    let surveys = super::survey_metrics::dashboard_surveys(&app, &ctx, &sel).await;
     let page = PageCtx::new(&ctx, "dashboard");
-    html(&DashboardPage::new(page, &sel, &report, &scorecards))
+    html(&DashboardPage::new(
+        page,
+        &sel,
+        &report,
+        &scorecards,
+        surveys,
+    ))
 }
 
 // ----- CSV ----------------------------------------------------------------------------------
@@ -1177,18 +1188,28 @@ pub async fn csv(
         )
         .await?;
     // Group, dates: ASCII only, from the checked selection.
-    let disposition = format!(
-        "attachment; filename=\"earshot-dashboard-{}-{}-{}.csv\"",
-        report.group, report.from, report.to
-    );
-    Ok((
+    Ok(csv_attachment(
+        &format!(
+            "earshot-dashboard-{}-{}-{}.csv",
+            report.group, report.from, report.to
+        ),
+        body,
+    ))
+}
+
+/// A CSV download named `filename` (ASCII, from a checked selection: it is not escaped).
+pub fn csv_attachment(filename: &str, body: String) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
         ],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 // ----- API ----------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ pub mod routing;
 pub mod sampling;
 pub mod scorecards;
 pub mod search;
+pub mod survey_metrics;
+pub mod surveys;
 
 use askama::Template;
 use axum::extract::State;
@@ -45,6 +47,12 @@ pub struct PageCtx {
     pub show_dashboard: bool,
     pub show_calibration: bool,
     pub show_sampling: bool,
+    /// Whether survey design and assignment is in the navigation (the QA side).
+    pub show_surveys: bool,
+    /// Which survey pages the surveys page links to (metrics, key drivers, alerts).
+    pub show_survey_metrics: bool,
+    pub show_survey_drivers: bool,
+    pub show_survey_alerts: bool,
 }
 
 pub struct UserView {
@@ -81,6 +89,10 @@ impl PageCtx {
             show_dashboard: may_get(ctx.principal.as_ref(), "/dashboard"),
             show_calibration: may_get(ctx.principal.as_ref(), "/calibration"),
             show_sampling: may_get(ctx.principal.as_ref(), "/sampling"),
+            show_surveys: may_get(ctx.principal.as_ref(), "/surveys"),
+            show_survey_metrics: may_get(ctx.principal.as_ref(), "/surveys/metrics"),
+            show_survey_drivers: may_get(ctx.principal.as_ref(), "/surveys/drivers"),
+            show_survey_alerts: may_get(ctx.principal.as_ref(), "/surveys/alerts"),
         }
     }
 

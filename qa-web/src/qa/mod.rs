@@ -10,6 +10,8 @@ pub mod acceptance_api;
 pub mod api;
 pub mod calibration_api;
 pub mod sampling_api;
+pub mod survey_api;
+pub mod survey_metrics_api;
 
 use axum::http::Method;
 use earshot_store::qa::{Evaluation, EvaluationDetail, EvaluationFilter, EvaluationStatus};

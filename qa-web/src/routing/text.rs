@@ -200,6 +200,12 @@ mod tests {
             format_entries(&entries),
             "0=hangup\n1=queue:cards\n2=menu:loans\n9=repeat"
         );
+        // The survey opt-in takes the menu to go to afterwards, like `menu`.
+        let with_survey = parse_entries(&EN, "8 = survey : main\n1=queue:cards").unwrap();
+        let eight: Digit = "8".parse().unwrap();
+        assert_eq!(with_survey[&eight], MenuAction::Survey("main".into()));
+        assert_eq!(format_entries(&with_survey), "1=queue:cards\n8=survey:main");
+        assert_eq!(parse_entries(&EN, "8=survey").unwrap_err().len(), 1);
         let errors = parse_entries(
             &EN,
             "x=hangup\n3=queue\n4=dance\n5 hangup\n1=repeat\n1=hangup",

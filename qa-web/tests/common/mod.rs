@@ -404,6 +404,24 @@ pub fn is_qa_route(path: &str) -> bool {
     .any(|p| path == *p || path.starts_with(&format!("{p}/")) || path.starts_with(&format!("{p}.")))
 }
 
+/// Survey routes — design, assignment, web links, the public form (walked in tests/surveys.rs)
+/// and survey metrics, key drivers and alerts (`/surveys/metrics|drivers|alerts` and their
+/// API, walked with their data by the metrics tests).
+pub fn is_survey_route(path: &str) -> bool {
+    [
+        "/surveys",
+        "/api/v1/surveys",
+        "/api/v1/survey-assignments",
+        "/s",
+    ]
+    .iter()
+    .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+        || path.starts_with("/surveys.")
+        || path == "/static/survey.css"
+        || path.ends_with("/survey-link")
+        || path.ends_with("/surveys")
+}
+
 /// An HTTP client that keeps cookies and shows redirects instead of following them.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
