@@ -60,6 +60,10 @@ pub enum Control {
     },
     /// Stop relaying between the legs (the agent hung up; the caller stays for the survey).
     Unbridge,
+    /// The survey's answers so far, for the sidecar.
+    SurveyProgress {
+        survey: Box<earshot_store::surveys::NewKeypadResponse>,
+    },
     Close {
         summary: Box<CallSummary>,
     },
@@ -311,6 +315,12 @@ async fn run(
                         agent_leg = None;
                         sidecar.talk_ended_at = Some(earshot_store::time::now_ms());
                         let _ = sidecar.write(&wav_path);
+                    }
+                    Control::SurveyProgress { survey } => {
+                        sidecar.survey = Some(*survey);
+                        if let Err(e) = sidecar.write(&wav_path) {
+                            tracing::warn!(error = %e, "cannot keep the survey's answers in the sidecar");
+                        }
                     }
                     Control::Update { side, media } => match side {
                         Side::Caller => caller_leg.update(media.remote),

@@ -61,6 +61,9 @@ pub struct Sidecar {
     /// When the agent hung up while the caller stayed for the survey (talk time ends there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talk_ended_at: Option<i64>,
+    /// The keypad survey's answers so far, rewritten after each change while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<earshot_store::surveys::NewKeypadResponse>,
 }
 
 impl Sidecar {
@@ -112,8 +115,11 @@ impl Sidecar {
             hangup_by: HangupBy::System,
             outcome: Outcome::Failed,
             dtmf: String::new(),
-            // A survey in progress at the crash is not in the sidecar: its answers are lost.
-            survey: None,
+            // The answers given before the crash; the survey ended when the audio did.
+            survey: self.survey.map(|mut s| {
+                s.ended_at = ended_at.max(s.started_at);
+                s
+            }),
         }
     }
 }
@@ -238,6 +244,7 @@ mod tests {
             connected_at: Some(3_000),
             ivr_path: "main:1".into(),
             talk_ended_at: None,
+            survey: None,
         }
     }
 
@@ -252,7 +259,48 @@ mod tests {
         let summary = surveyed.into_summary(20_000);
         assert_eq!(summary.talk_ms, Some(10_000), "13 000 − 3 000");
         assert_eq!(summary.ended_at, 21_000);
-        assert!(summary.survey.is_none(), "the answers were only in memory");
+        assert!(summary.survey.is_none(), "no answer reached the sidecar");
+    }
+
+    #[test]
+    fn a_recovered_call_keeps_the_survey_answers_written_to_its_sidecar() {
+        use earshot_store::surveys::{KeypadAnswer, NewKeypadResponse, OfferReason};
+        use earshot_survey::{Answer, Language};
+        let progress = NewKeypadResponse {
+            survey_version_id: 7,
+            reason: OfferReason::OptedIn,
+            language: Language::ZhTw,
+            started_at: 13_000,
+            ended_at: 17_500,
+            answers: vec![
+                KeypadAnswer {
+                    question_key: "satisfaction".into(),
+                    answer: Some(Answer::Score(2)),
+                    invalid: 1,
+                    timeouts: 0,
+                },
+                KeypadAnswer {
+                    question_key: "resolved".into(),
+                    answer: None,
+                    invalid: 0,
+                    timeouts: 1,
+                },
+            ],
+        };
+        let surveyed = Sidecar {
+            talk_ended_at: Some(13_000),
+            survey: Some(progress.clone()),
+            ..sidecar()
+        };
+        // Through the file's JSON, as the spool keeps it.
+        let back: Sidecar =
+            serde_json::from_slice(&serde_json::to_vec(&surveyed).unwrap()).unwrap();
+        let summary = back.into_summary(20_000);
+        let survey = summary.survey.expect("the answers given survive the crash");
+        assert_eq!(survey.answers, progress.answers);
+        // The survey ran until the audio ran out: 1 000 + 20 000.
+        assert_eq!((survey.started_at, survey.ended_at), (13_000, 21_000));
+        assert_eq!(summary.talk_ms, Some(10_000));
     }
 
     #[test]

@@ -378,6 +378,9 @@ fn dispatch_media(ctx: &MediaContext, calls: &mut HashMap<CallId, MediaHandle>, 
             send(calls, call, Control::Update { side, media })
         }
         MediaCommand::Unbridge { call } => send(calls, call, Control::Unbridge),
+        MediaCommand::SurveyProgress { call, survey } => {
+            send(calls, call, Control::SurveyProgress { survey })
+        }
         MediaCommand::Close { call, summary } => {
             send(calls, call, Control::Close { summary });
             calls.remove(&call);

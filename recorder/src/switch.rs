@@ -136,6 +136,12 @@ pub enum MediaCommand {
     Unbridge {
         call: CallId,
     },
+    /// The survey's answers so far (sent after each answered or abandoned question): kept in
+    /// the recording's sidecar, so a crash mid-survey loses none of them.
+    SurveyProgress {
+        call: CallId,
+        survey: Box<NewKeypadResponse>,
+    },
     /// A re-INVITE changed a leg's media (hold, unhold, a new address).
     Update {
         call: CallId,
@@ -216,6 +222,7 @@ pub struct CallSummary {
     pub wait_ms: Option<i64>,
     /// Connected until the agent's or the caller's hang-up, never the survey.
     pub talk_ms: Option<i64>,
+    /// Who ended the conversation (the agent, for a call that went on into the survey).
     pub hangup_by: HangupBy,
     pub outcome: Outcome,
     /// The caller's keys in the IVR and while talking (survey answers are in `survey`).
@@ -264,6 +271,8 @@ struct SurveyRun {
     language: Language,
     /// When the agent hung up.
     started: Millis,
+    /// The results the media plane last heard of.
+    reported: Vec<earshot_survey::QuestionResult>,
 }
 
 struct Offer {
@@ -848,6 +857,7 @@ impl Switch {
             connected_at: None,
             ivr_path: String::new(),
             talk_ended_at: None,
+            survey: None,
         };
         self.media.push_back(MediaCommand::Open {
             call: id,
@@ -1179,6 +1189,7 @@ impl Switch {
             reason,
             language,
             started: now,
+            reported: Vec::new(),
         };
         // The agent's side of the call is over: its dialog is gone, the ACD puts the agent in
         // wrap-up, talk time stops here.
@@ -1205,6 +1216,7 @@ impl Switch {
                 return;
             };
             let Some(out) = run.survey.poll_output() else {
+                self.report_survey_progress(id, now);
                 return;
             };
             match out {
@@ -1223,6 +1235,35 @@ impl Switch {
                 }
             }
         }
+    }
+
+    /// Tell the media plane the answers so far when they changed since the last report (it
+    /// keeps them in the sidecar).
+    fn report_survey_progress(&mut self, id: CallId, now: Millis) {
+        let epoch_at_zero = self.cfg.epoch_at_zero;
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Phase::Survey(run) = &mut call.phase else {
+            return;
+        };
+        let results = run.survey.results();
+        if results == run.reported.as_slice() {
+            return;
+        }
+        run.reported = results.to_vec();
+        let survey = NewKeypadResponse {
+            survey_version_id: run.version_id,
+            reason: run.reason,
+            language: run.language,
+            started_at: epoch_at_zero + run.started as i64,
+            ended_at: epoch_at_zero + now as i64,
+            answers: crate::survey::answers(results),
+        };
+        self.media.push_back(MediaCommand::SurveyProgress {
+            call: id,
+            survey: Box::new(survey),
+        });
     }
 
     fn moh_for(&self, queue: &QueueId) -> Option<String> {
@@ -1471,7 +1512,13 @@ impl Switch {
             ended_at: epoch(now),
             wait_ms,
             talk_ms: call.connected_at.map(|c| talk_end.saturating_sub(c) as i64),
-            hangup_by: by,
+            // A surveyed call's conversation was ended by the agent, whoever ended the survey:
+            // QA reads hang-ups as who left the customer, not who closed the line.
+            hangup_by: if call.agent_hung_up_at.is_some() {
+                HangupBy::Agent
+            } else {
+                by
+            },
             outcome,
             dtmf: call.dtmf.clone(),
             survey,

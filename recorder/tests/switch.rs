@@ -683,7 +683,7 @@ fn an_opted_in_caller_answers_the_survey_after_the_agent_hangs_up() {
     let summary = close_summary(&media(&mut sw)).expect("the call is closed");
     assert_eq!(sw.active_calls(), 0);
     assert_eq!(summary.outcome, Outcome::Answered);
-    assert_eq!(summary.hangup_by, HangupBy::System);
+    assert_eq!(summary.hangup_by, HangupBy::Agent);
     assert_eq!(summary.agent.as_deref(), Some("1001"));
     assert_eq!(summary.ivr_path, "main:5>main:1");
     assert_eq!(
@@ -810,7 +810,7 @@ fn offered_to_all_a_caller_who_hangs_up_mid_survey_keeps_the_answers_given() {
         .any(|(a, r)| *a == addr(5073) && r.status == 200));
     assert!(requests(&out).is_empty(), "nobody left to BYE: {out:?}");
     let summary = close_summary(&media(&mut sw)).expect("closed");
-    assert_eq!(summary.hangup_by, HangupBy::Caller);
+    assert_eq!(summary.hangup_by, HangupBy::Agent);
     assert_eq!(summary.outcome, Outcome::Answered);
     assert_eq!(summary.talk_ms, Some(5_000), "3 s → 8 s");
     let survey = summary.survey.unwrap();
@@ -850,8 +850,67 @@ fn the_survey_is_bounded_by_the_maximum_call_duration() {
     assert!(sip_to(&sent(&mut sw), 5074, "BYE"));
     let summary = close_summary(&media(&mut sw)).expect("closed");
     assert_eq!(summary.outcome, Outcome::Answered);
-    assert_eq!(summary.hangup_by, HangupBy::System);
+    assert_eq!(summary.hangup_by, HangupBy::Agent);
     let survey = summary.survey.unwrap();
     assert!(survey.answers.is_empty(), "no question reached");
     assert_eq!(survey.ended_at - survey.started_at, 13_000);
+}
+
+/// Question key, answer text, invalid keys, timeouts.
+type ReportedAnswer = (String, Option<String>, u32, u32);
+
+#[test]
+fn the_answers_so_far_reach_the_media_plane_for_the_sidecar() {
+    let mut sw = survey_switch(Offer::OptIn, 3_600_000);
+    let c = connect(&mut sw, "survey-progress", 5070, true);
+    let call = c.call;
+    let progress = |sw: &mut Switch| -> Vec<Vec<ReportedAnswer>> {
+        media(sw)
+            .into_iter()
+            .filter_map(|m| match m {
+                MediaCommand::SurveyProgress { survey, .. } => Some(
+                    survey
+                        .answers
+                        .iter()
+                        .map(|a| {
+                            (
+                                a.question_key.clone(),
+                                a.answer.map(|x| x.to_string()),
+                                a.invalid,
+                                a.timeouts,
+                            )
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
+    };
+    sw.handle_sip(
+        agent_bye(&c).as_bytes(),
+        addr(c.agent_port),
+        Transport::Udp,
+        13_000,
+    );
+    let _ = sent(&mut sw);
+    assert!(progress(&mut sw).is_empty(), "nothing answered yet");
+    sw.handle_media_event(MediaEvent::PromptFinished { call }, 16_000);
+    let _ = progress(&mut sw);
+    // An invalid key is worth keeping too (it is counted on the question).
+    sw.handle_media_event(MediaEvent::Digit { call, digit: '9' }, 17_000);
+    assert_eq!(
+        progress(&mut sw).last().cloned().unwrap_or_default(),
+        [("satisfaction".to_string(), None, 1, 0)]
+    );
+    sw.handle_media_event(MediaEvent::PromptFinished { call }, 18_000);
+    sw.handle_media_event(MediaEvent::Digit { call, digit: '4' }, 19_000);
+    let reports = progress(&mut sw);
+    let last = reports.last().expect("the answer is reported at once");
+    assert_eq!(
+        last[0],
+        ("satisfaction".to_string(), Some("4".into()), 1, 0)
+    );
+    // A prompt finishing changes no answer: no report.
+    sw.handle_media_event(MediaEvent::PromptFinished { call }, 22_000);
+    assert!(progress(&mut sw).is_empty());
 }

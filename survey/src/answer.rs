@@ -28,7 +28,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::definition::QuestionKind;
 
@@ -210,6 +210,41 @@ impl Serialize for Answer {
     }
 }
 
+/// The text form is not that of [`Answer`]: not `yes`, `no` or a score 0–255 in decimal
+/// without a sign or leading zeros.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an answer (yes, no or a score)")]
+pub struct NotAnAnswer(pub String);
+
+impl std::str::FromStr for Answer {
+    type Err = NotAnAnswer;
+
+    /// Reads the text form [`Answer`]'s `Display` writes (and the store keeps), exactly: the
+    /// kind's range is checked by [`Answer::check`], not here.
+    fn from_str(text: &str) -> Result<Answer, NotAnAnswer> {
+        match text {
+            "yes" => Ok(Answer::Yes),
+            "no" => Ok(Answer::No),
+            _ if text.bytes().all(|b| b.is_ascii_digit())
+                && !text.is_empty()
+                && (text == "0" || !text.starts_with('0')) =>
+            {
+                text.parse()
+                    .map(Answer::Score)
+                    .map_err(|_| NotAnAnswer(text.into()))
+            }
+            _ => Err(NotAnAnswer(text.into())),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Answer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Answer, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +252,28 @@ mod tests {
 
     fn keypad(kind: QuestionKind, keys: &str) -> Result<Answer, AnswerError> {
         Answer::from_keypad(kind, keys)
+    }
+
+    #[test]
+    fn the_text_form_reads_back_exactly() {
+        for a in [
+            Answer::Yes,
+            Answer::No,
+            Answer::Score(0),
+            Answer::Score(7),
+            Answer::Score(10),
+        ] {
+            assert_eq!(a.to_string().parse::<Answer>(), Ok(a));
+            let json = serde_json::to_string(&a).unwrap();
+            assert_eq!(serde_json::from_str::<Answer>(&json).unwrap(), a);
+        }
+        for bad in ["", "Yes", "07", "+7", "-1", "256", "7.0", " 7"] {
+            assert_eq!(
+                bad.parse::<Answer>(),
+                Err(NotAnAnswer(bad.into())),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub mod keypad;
 pub mod metrics;
 pub mod sample;
 
-pub use answer::{Answer, AnswerError};
+pub use answer::{Answer, AnswerError, NotAnAnswer};
 pub use definition::{
     is_valid_audio_key, is_valid_key, Definition, DefinitionError, Language, Problem, ProblemKind,
     Prompt, Question, QuestionKind, UnknownLanguage,

@@ -20,7 +20,7 @@ mod metrics;
 mod responses;
 
 use earshot_survey::{Answer, Definition, Language, QuestionKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::DbContext;
 use crate::{StoreError, StoreResult};
@@ -121,7 +121,7 @@ pub enum Channel {
 }
 
 /// One question's outcome in a keypad survey.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeypadAnswer {
     pub question_key: String,
     /// `None`: not answered (retries used up, or the caller hung up first).
@@ -133,8 +133,9 @@ pub struct KeypadAnswer {
 }
 
 /// A keypad survey as the recorder ran it, stored with the call in the call's transaction
-/// (`Store::insert_routed_call`'s `survey` argument).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// (`Store::insert_routed_call`'s `survey` argument). Also kept in the recording's sidecar
+/// while the survey runs, so a crash does not lose the answers given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewKeypadResponse {
     pub survey_version_id: i64,
     /// Why the caller got the survey.
@@ -147,7 +148,7 @@ pub struct NewKeypadResponse {
     pub answers: Vec<KeypadAnswer>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OfferReason {
     /// Pressed the IVR's survey key.
