@@ -62,6 +62,8 @@ pub(crate) struct App {
     pub plays: Arc<OncePerWindow<(i64, i64)>>,
     /// Dashboards computed at the current generation of the QA data.
     pub dashboards: Arc<pages::dashboard::ReportCache>,
+    /// The dashboard's survey tables, kept the same way.
+    pub survey_reports: Arc<pages::survey_metrics::SurveyReportCache>,
 }
 
 /// The whole app as an axum router.
@@ -77,6 +79,7 @@ pub fn router(state: AppState) -> axum::Router {
         )),
         plays: Arc::new(OncePerWindow::new(PLAY_AUDIT_WINDOW_MS)),
         dashboards: Arc::default(),
+        survey_reports: Arc::default(),
     };
     routes::build()
         .fallback(|| async { AppError::NotFound })

@@ -878,6 +878,29 @@ async fn pages_body(app: App) {
         .expect("the export is audited");
     assert_eq!(export.actor, "super1");
     assert!(export.detail.contains("2026-03-01"), "{}", export.detail);
+
+    // The dashboard's survey table is kept between requests, and follows the next answer:
+    // one more CSAT 5 for a1 in March makes 10 of 13 satisfied, 76.9 %.
+    let dashboard = || async {
+        c.get(app.url(&format!("/dashboard?group=agent&{MARCH}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(dashboard().await.contains("75.0 %"));
+    app.keypad_call(
+        "a1",
+        "billing",
+        "2026-03-30 10:00",
+        [Some("5"), None, None, None],
+    )
+    .await;
+    let html = dashboard().await;
+    let section = &html[html.find("id=\"dashboard-surveys\"").unwrap()..];
+    assert!(section.contains("76.9 %"), "the kept table moved on");
 }
 
 // ----- key drivers --------------------------------------------------------------------------

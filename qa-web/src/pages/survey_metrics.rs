@@ -479,6 +479,56 @@ pub struct SurveyReport {
 }
 
 /// The report of a selection, from the store's sums.
+/// Survey reports of the dashboard, kept per generation of the QA data like the dashboard's
+/// own (every survey write moves the generation), so the busiest page does not sum the
+/// surveys again on every request.
+#[derive(Default)]
+pub struct SurveyReportCache {
+    state: std::sync::Mutex<(
+        i64,
+        std::collections::HashMap<String, std::sync::Arc<SurveyReport>>,
+    )>,
+}
+
+/// Most survey reports kept at once (each selection is one).
+const MAX_KEPT_SURVEY_REPORTS: usize = 256;
+
+/// [`survey_report`], from [`SurveyReportCache`] when the QA data has not changed since.
+async fn kept_survey_report(
+    app: &App,
+    sel: &MetricsSelection,
+) -> AppResult<std::sync::Arc<SurveyReport>> {
+    // Read before computing: a change made meanwhile moves the generation past this one.
+    let generation = app.store.qa_generation().await?;
+    let key = sel.query_string();
+    {
+        let mut state = app
+            .survey_reports
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if state.0 != generation {
+            *state = (generation, Default::default());
+        }
+        if let Some(r) = state.1.get(&key) {
+            return Ok(r.clone());
+        }
+    }
+    let report = std::sync::Arc::new(survey_report(app, sel).await?);
+    let mut state = app
+        .survey_reports
+        .state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if state.0 == generation {
+        if state.1.len() >= MAX_KEPT_SURVEY_REPORTS {
+            state.1.clear();
+        }
+        state.1.insert(key, report.clone());
+    }
+    Ok(report)
+}
+
 pub async fn survey_report(app: &App, sel: &MetricsSelection) -> AppResult<SurveyReport> {
     let filter = sel.filter(app.config.utc_offset_minutes)?;
     let total = app
@@ -665,7 +715,7 @@ pub struct DashboardSurveys {
 pub async fn dashboard_surveys(app: &App, ctx: &Ctx, sel: &Selection) -> DashboardSurveys {
     let t = ctx.lang.texts();
     let msel = MetricsSelection::beside(sel);
-    let table = match survey_report(app, &msel).await {
+    let table = match kept_survey_report(app, &msel).await {
         Ok(report) => Some(SurveyTable::new(t, &report, msel.group)),
         Err(e) => {
             tracing::error!(error = %e, "survey figures for the dashboard");
