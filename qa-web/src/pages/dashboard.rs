@@ -211,12 +211,34 @@ pub struct Selection {
     pub bucket: Bucket,
 }
 
-fn bad(message: String) -> AppError {
+pub(crate) fn bad(message: String) -> AppError {
     AppError::BadRequest(message)
 }
 
+/// The period `from`..=`to` as typed (local dates, blank for the default): `to` defaults to
+/// `today`, `from` to [`DEFAULT_DAYS`] before `to`; at most [`MAX_DAYS`] long. Shared by the
+/// dashboard and the survey metrics, so both read a period the same way.
+pub(crate) fn period(from: &str, to: &str, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
+    let to = local_date(to, "to")?.unwrap_or(today);
+    let from = match local_date(from, "from")? {
+        Some(from) => from,
+        None => to
+            .checked_sub_days(Days::new(DEFAULT_DAYS - 1))
+            .unwrap_or(to),
+    };
+    if from > to {
+        return Err(bad(format!("from {from} is after to {to}")));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(bad(format!(
+            "from {from} to {to} is longer than {MAX_DAYS} days: choose a shorter period"
+        )));
+    }
+    Ok((from, to))
+}
+
 /// A local date as the user typed it; blank is `None`.
-fn local_date(text: &str, name: &str) -> AppResult<Option<NaiveDate>> {
+pub(crate) fn local_date(text: &str, name: &str) -> AppResult<Option<NaiveDate>> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -265,21 +287,7 @@ impl DashboardParams {
             b => Bucket::parse(b)
                 .ok_or_else(|| bad(format!("bucket {b:?} is not one of week, month")))?,
         };
-        let to = local_date(&self.to, "to")?.unwrap_or(today);
-        let from = match local_date(&self.from, "from")? {
-            Some(from) => from,
-            None => to
-                .checked_sub_days(Days::new(DEFAULT_DAYS - 1))
-                .unwrap_or(to),
-        };
-        if from > to {
-            return Err(bad(format!("from {from} is after to {to}")));
-        }
-        if (to - from).num_days() >= MAX_DAYS {
-            return Err(bad(format!(
-                "from {from} to {to} is longer than {MAX_DAYS} days: choose a shorter period"
-            )));
-        }
+        let (from, to) = period(&self.from, &self.to, today)?;
         let scorecard = match self.scorecard.trim() {
             "" => None,
             s => {
@@ -626,7 +634,7 @@ fn series(sel: &Selection, daily: &[DayTally]) -> AppResult<Vec<SeriesRow>> {
 }
 
 /// Today in the contact center's time zone.
-fn today(app: &App) -> NaiveDate {
+pub(crate) fn today(app: &App) -> NaiveDate {
     to_local(now_ms(), app.config.utc_offset_minutes)
         .map_or_else(|| Utc::now().date_naive(), |t| t.date_naive())
 }

@@ -26,13 +26,13 @@ pub mod drivers;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{Days, NaiveDate, Utc};
+use chrono::NaiveDate;
 use earshot_charts::{bar_chart, Axis, Bar};
 use earshot_stats::{mean_estimate, Interval};
 use earshot_store::surveys::{
     action, Channel, SurveyFilter, SurveyGroupBy, SurveySummary, SurveyTally,
 };
-use earshot_store::time::{local_days, now_ms, to_local};
+use earshot_store::time::local_days;
 use earshot_survey::{MetricError, Share};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -48,19 +48,12 @@ use crate::App;
 /// Below this many responses a group's figures are marked: their intervals are too wide to rank
 /// agents or teams on.
 pub const MIN_RESPONSES: i64 = 10;
-/// The period shown when no dates are given: the last 90 days, today included (as the QA
-/// dashboard).
-const DEFAULT_DAYS: u64 = 90;
-/// The longest period one request covers.
-const MAX_DAYS: i64 = 5 * 366;
 /// How a missing group key (a call without agent, team or queue) is written in the CSV.
 const CSV_NONE: &str = "(none)";
 /// The label of the whole-selection row in the CSV.
 const CSV_ALL: &str = "(all)";
 
-pub(crate) fn bad(message: String) -> AppError {
-    AppError::BadRequest(message)
-}
+pub(crate) use super::dashboard::{bad, local_date, today};
 
 // ----- parameters ---------------------------------------------------------------------------
 
@@ -130,21 +123,6 @@ pub fn channel_label(t: &Texts, c: Channel) -> &'static str {
     }
 }
 
-/// A local date as the user typed it; blank is `None`.
-pub(crate) fn local_date(text: &str, name: &str) -> AppResult<Option<NaiveDate>> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| {
-            bad(format!(
-                "{name} {text:?} is not a date: use YYYY-MM-DD, such as 2026-03-31"
-            ))
-        })
-}
-
 /// `[from, to]` as the store's epoch-ms bounds `[local midnight of from, local midnight after
 /// to)`.
 pub(crate) fn period_ms(
@@ -158,12 +136,6 @@ pub(crate) fn period_ms(
 
 fn text_filter(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
-}
-
-/// Today in the contact center's time zone.
-pub(crate) fn today(app: &App) -> NaiveDate {
-    to_local(now_ms(), app.config.utc_offset_minutes)
-        .map_or_else(|| Utc::now().date_naive(), |t| t.date_naive())
 }
 
 /// The parameters, checked, with their defaults filled in.
@@ -200,21 +172,7 @@ impl MetricsParams {
             "web" => Some(Channel::Web),
             c => return Err(bad(format!("channel {c:?} is not one of keypad, web"))),
         };
-        let to = local_date(&self.to, "to")?.unwrap_or(today);
-        let from = match local_date(&self.from, "from")? {
-            Some(from) => from,
-            None => to
-                .checked_sub_days(Days::new(DEFAULT_DAYS - 1))
-                .unwrap_or(to),
-        };
-        if from > to {
-            return Err(bad(format!("from {from} is after to {to}")));
-        }
-        if (to - from).num_days() >= MAX_DAYS {
-            return Err(bad(format!(
-                "from {from} to {to} is longer than {MAX_DAYS} days: choose a shorter period"
-            )));
-        }
+        let (from, to) = super::dashboard::period(&self.from, &self.to, today)?;
         let survey = match self.survey.trim() {
             "" => None,
             s => {
