@@ -99,9 +99,15 @@ pub async fn publish_demo_survey(store: &Store) -> anyhow::Result<()> {
     if !store.surveys().await?.is_empty() {
         return Ok(());
     }
-    let draft = store
-        .create_survey(&earshot_survey::sample::example(), "demo")
-        .await?;
+    // The example names a studio recording for one prompt; the demo has none, so every
+    // question is spoken by text-to-speech instead of warning about a missing object.
+    let mut survey = earshot_survey::sample::example();
+    for q in &mut survey.questions {
+        for p in q.prompts.values_mut() {
+            p.audio = None;
+        }
+    }
+    let draft = store.create_survey(&survey, "demo").await?;
     let v = store.publish_survey(draft.survey_id, "demo").await?;
     store
         .set_survey_assignment(
